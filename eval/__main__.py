@@ -1,0 +1,7 @@
+"""`python -m eval` is `mteval`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

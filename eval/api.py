@@ -1,0 +1,66 @@
+"""The public Python API; the CLI calls these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import DEFAULT_METRICS, Config, load_config
+from .corpus import lang_from_suffix
+from .errors import CorpusError
+from .metrics import make_metrics
+from .pipeline import run as run_pipeline
+from .rundir import RunDir
+from .scoring import score_systems
+from .textio import check_aligned, read_lines
+
+
+def score(
+    hypotheses: dict[str, Sequence[str]],
+    references: Sequence[Sequence[str]],
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    tgt_lang: str = "en",
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Corpus scores `{system: {metric: {"score", "signature", "higher_is_better"}}}`.
+
+    `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU.
+    """
+    for name, hyps in hypotheses.items():
+        for i, ref in enumerate(references):
+            if len(ref) != len(hyps):
+                raise CorpusError(f"line counts differ: system {name!r} has {len(hyps)} segments, "
+                                  f"reference {i + 1} has {len(ref)}")
+    table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang))
+    return table.corpus_scores()
+
+
+def score_files(
+    hypotheses: Sequence[str],
+    references: Sequence[str],
+    src: str | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    tgt_lang: str | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """`score` on files; each hypothesis is a path or NAME=PATH (the name defaults to the file name)."""
+    make_metrics(metrics, "en")  # unknown metric names fail before any file is read
+    ref_streams = [read_lines(path) for path in references]
+    files = list(zip(references, ref_streams))
+    if src:
+        files.insert(0, (src, read_lines(src)))
+    systems: dict[str, list[str]] = {}
+    for item in hypotheses:
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = Path(item).name, item
+        lines = read_lines(path)
+        check_aligned(files + [(path, lines)])
+        systems[name] = lines
+    lang = tgt_lang or lang_from_suffix(references[0]) or "en"
+    return score(systems, ref_streams, metrics, lang)
+
+
+def run(config: Config | str | Path, overrides: Sequence[str] = (), stages: Sequence[str] | None = None) -> RunDir:
+    """Run an evaluation config (a `Config` or a path to YAML) and return its run folder."""
+    cfg = config if isinstance(config, Config) else load_config(config, list(overrides))
+    return run_pipeline(cfg, list(stages) if stages else None)

@@ -1,0 +1,35 @@
+"""The `mteval` command line: a thin layer over the package's API. Subcommands live in `eval/commands/`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import MtevalError
+
+COMMANDS = ("run", "score")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mteval", description="Machine-translation evaluation: translate, score, flag and inspect."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except MtevalError as exc:
+        print(f"mteval: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mteval: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

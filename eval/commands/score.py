@@ -1,0 +1,35 @@
+"""`mteval score`: score hypothesis files against references without a config (the quick path)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score hypothesis files against references",
+                       description="Score one or more hypothesis files (NAME=PATH or PATH) against references.")
+    p.add_argument("hypotheses", nargs="+", metavar="HYP", help="hypothesis file, or NAME=PATH")
+    p.add_argument("--ref", "-r", action="append", required=True, metavar="REF",
+                   help="reference file (repeat for multi-reference scoring)")
+    p.add_argument("--src", metavar="SRC", help="source file (checked for alignment)")
+    p.add_argument("--metrics", "-m", default="bleu,chrf,chrf++,ter", help="comma-separated metrics")
+    p.add_argument("--tgt-lang", default=None, help="target language (default: the reference's suffix, else en)")
+    p.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..api import score_files
+    from ..leaderboard import system_rows, to_markdown
+
+    result = score_files(args.hypotheses, args.ref, src=args.src, metrics=args.metrics.split(","),
+                         tgt_lang=args.tgt_lang)
+    if args.format == "json":
+        print(json.dumps({"systems": result}, ensure_ascii=False, indent=2))
+    else:
+        print(to_markdown(system_rows(result)), end="")
+        sigs = {m: info["signature"] for metrics in result.values() for m, info in metrics.items()}
+        for metric, sig in sigs.items():
+            print(f"{metric}: {sig}")
+    return 0

@@ -1,0 +1,233 @@
+"""Evaluation configs: safe YAML with line numbers, ${VAR} expansion, --set overrides, schema validation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, MtevalError
+from .schema import Located, Option, validate
+
+DEFAULT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
+
+TOP_OPTIONS = [
+    Option("name", "str", "Run name; also names the default run folder.", default=None, example="seed"),
+    Option("output", "str", "Run folder (default `results/<name>`).", default=None, example="results/seed"),
+    Option("corpora", "list", "Corpora to evaluate (see the corpus keys).", example=[{"name": "xinhua"}]),
+    Option("systems", "list", "Systems to evaluate on every corpus (see the system keys).",
+           example=[{"name": "xinhua-mt", "backend": "file"}]),
+    Option("metrics", "list[str]", "Metrics to compute.", default=list(DEFAULT_METRICS),
+           example=["bleu", "chrf"]),
+    Option("report", "bool", "Write report.html into the run folder.", default=True, example=False),
+]
+
+CORPUS_OPTIONS = [
+    Option("name", "str", "Corpus name (letters, digits, . _ -).", example="xinhua"),
+    Option("type", "str", "Corpus loader.", default="files", example="files"),
+]
+
+SYSTEM_OPTIONS = [
+    Option("name", "str", "System name (letters, digits, . _ -).", example="opus-mt"),
+    Option("backend", "str", "Translation backend.", example="file"),
+    Option("corpora", "list[str]", "Only run on these corpora (default: all).", default=None,
+           example=["xinhua"]),
+]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+_SAFE = yaml.SafeLoader("")
+_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass
+class Config:
+    """A validated config: `data` holds every key with defaults filled in; `loc` locates keys in files."""
+
+    path: str
+    data: dict[str, Any]
+    loc: Located
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+    @property
+    def output(self) -> Path:
+        return Path(self.data["output"])
+
+    @property
+    def corpora(self) -> list[dict[str, Any]]:
+        return self.data["corpora"]
+
+    @property
+    def systems(self) -> list[dict[str, Any]]:
+        return self.data["systems"]
+
+    @property
+    def metrics(self) -> list[str]:
+        return self.data["metrics"]
+
+    def sha256(self) -> str:
+        """Hash of the resolved config (defaults and overrides applied)."""
+        blob = json.dumps(self.data, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _expand(value: str, origin: str) -> str:
+    def sub(m: re.Match) -> str:
+        var, default = m.group(1), m.group(2)
+        if var in os.environ:
+            return os.environ[var]
+        if default is not None:
+            return default
+        raise ConfigError(f"{origin}: environment variable ${{{var}}} is not set and has no default")
+
+    return _VAR_RE.sub(sub, value)
+
+
+def _to_python(node: yaml.Node, path: tuple, file: str, origins: dict[tuple, str]) -> Any:
+    """Build plain data from a composed YAML node (safe constructors only), recording each key's line."""
+    origin = f"{file}:{node.start_mark.line + 1}"
+    origins[path] = origin
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _SAFE.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                raise ConfigError(f"{file}:{key_node.start_mark.line + 1}: mapping keys must be strings")
+            if key in out:
+                raise ConfigError(f"{file}:{key_node.start_mark.line + 1}: duplicate key {key!r}")
+            out[key] = _to_python(value_node, path + (key,), file, origins)
+            origins[path + (key,)] = f"{file}:{key_node.start_mark.line + 1}"
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(v, path + (i,), file, origins) for i, v in enumerate(node.value)]
+    value = _SAFE.construct_object(node, deep=True)
+    return _expand(value, origin) if isinstance(value, str) else value
+
+
+def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, str]]:
+    """Parse YAML safely (plain data only) and record the line of every key and list item."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else file
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+    if node is None:
+        raise ConfigError(f"{file}: config is empty")
+    origins: dict[tuple, str] = {}
+    try:
+        return _to_python(node, (), file, origins), origins
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{file}:{mark.line + 1}" if mark else file
+        raise ConfigError(f"{where}: {exc.problem}") from None
+
+
+def _apply_override(data: dict[str, Any], item: str, origins: dict[tuple, str]) -> None:
+    """Apply one `--set a.b.c=value` (list items by index or by their `name`); value is parsed as YAML."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set {item}: expected KEY=VALUE")
+    try:
+        value = yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        value = raw
+    parts = key.split(".")
+    node: Any = data
+    path: tuple = ()
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if part.isdigit() and int(part) < len(node):
+                idx: Any = int(part)
+            else:
+                names = [x.get("name") if isinstance(x, dict) else None for x in node]
+                if part not in names:
+                    raise ConfigError(f"--set {item}: no list item {part!r} under {'.'.join(parts[:i]) or 'top'}")
+                idx = names.index(part)
+            path += (idx,)
+            if last:
+                node[idx] = value
+            else:
+                node = node[idx]
+        elif isinstance(node, dict):
+            path += (part,)
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+        else:
+            raise ConfigError(f"--set {item}: {'.'.join(parts[:i])} is not a mapping or list")
+    origins[path] = f"--set {key}"
+
+
+def _check_names(items: list[dict[str, Any]], what: str, loc: Located, path: tuple) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        name = item["name"]
+        if not _NAME_RE.match(name):
+            raise loc.error(path + (i, "name"), f"invalid {what} name {name!r} (use letters, digits, . _ + -)")
+        if name in seen:
+            raise loc.error(path + (i, "name"), f"duplicate {what} name {name!r}")
+        seen.add(name)
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Load, expand, override and validate a config file; raises `ConfigError` naming file, line and key."""
+    from .corpus import LOADERS
+    from .metrics import METRICS
+    from .systems import BACKENDS
+    from .textio import read_text
+
+    file = str(path)
+    try:
+        text = read_text(path)
+    except MtevalError as exc:
+        raise ConfigError(str(exc)) from None
+    raw, origins = _parse_yaml(text, file)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}:1: the config must be a mapping with corpora, systems and metrics")
+    for item in overrides or []:
+        _apply_override(raw, item, origins)
+    loc = Located(file, origins)
+    data = validate(raw, TOP_OPTIONS, loc, ())
+    data["name"] = data["name"] or Path(file).stem
+    data["output"] = data["output"] or f"results/{data['name']}"
+    for section, what, common, registry, key in (
+        ("corpora", "corpus", CORPUS_OPTIONS, LOADERS, "type"),
+        ("systems", "system", SYSTEM_OPTIONS, BACKENDS, "backend"),
+    ):
+        if not data[section]:
+            raise loc.error((section,), "must list at least one item")
+        resolved = []
+        for i, item in enumerate(data[section]):
+            path = (section, i)
+            if not isinstance(item, dict):
+                raise loc.error(path, f"expected a mapping, got {type(item).__name__}")
+            kind = item.get(key, next(o.default for o in common if o.name == key))
+            if kind not in registry:
+                raise loc.error(path + (key,), f"unknown {key} {kind!r} (known: {', '.join(registry.names())})")
+            cls = registry.get(kind)
+            values = validate(item, common + cls.options, loc, path)
+            cls.check(values, loc, path)
+            resolved.append(values)
+        _check_names(resolved, what, loc, (section,))
+        data[section] = resolved
+    corpus_names = {c["name"] for c in data["corpora"]}
+    for i, system in enumerate(data["systems"]):
+        for name in system["corpora"] or []:
+            if name not in corpus_names:
+                raise loc.error(("systems", i, "corpora"), f"no corpus named {name!r}")
+    for i, metric in enumerate(data["metrics"]):
+        if metric not in METRICS:
+            raise loc.error(("metrics", i), f"unknown metric {metric!r} (known: {', '.join(METRICS.names())})")
+    return Config(file, data, loc)

@@ -1,0 +1,104 @@
+"""Corpora: aligned source, references and segment ids, loaded by a registry of loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CorpusError
+from .registry import Registry
+from .schema import Located, Option
+from .textio import check_aligned, read_lines
+
+
+@dataclass
+class Corpus:
+    """One evaluation corpus: `references` is a list of reference streams, each aligned with `sources`."""
+
+    name: str
+    src_lang: str
+    tgt_lang: str
+    sources: list[str]
+    references: list[list[str]]
+    ids: list[str] = field(default_factory=list)
+    documents: list[str] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.ids:
+            self.ids = [str(i) for i in range(len(self.sources))]
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+
+class CorpusLoader:
+    """Base for corpus loaders: `options` extend the common corpus keys; `load` builds the `Corpus`."""
+
+    options: list[Option] = []
+
+    @classmethod
+    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        """Cheap checks at config time (files exist); errors point into the config."""
+
+    @classmethod
+    def load(cls, values: dict[str, Any]) -> Corpus:
+        raise NotImplementedError
+
+
+LOADERS: Registry[type[CorpusLoader]] = Registry("corpus type", CorpusError)
+
+
+def lang_from_suffix(path: str) -> str | None:
+    """'corpora/x/source.zh' → 'zh': a 2–3 letter file suffix is taken as a language code."""
+    suffix = Path(path).suffix.lstrip(".")
+    return suffix if 2 <= len(suffix) <= 3 and suffix.isalpha() and suffix.islower() else None
+
+
+def check_file(path: str, loc: Located, key_path: tuple) -> None:
+    if not Path(path).is_file():
+        raise loc.error(key_path, f"file not found: {path}")
+
+
+@LOADERS.register("files")
+class FilesLoader(CorpusLoader):
+    """Plain aligned text files, one segment per line (UTF-8; BOM and CRLF accepted)."""
+
+    options = [
+        Option("source", "str", "Source file, one segment per line.", example="corpora/xinhua-2021-04-13/source.zh"),
+        Option("references", "str|list[str]", "Reference file(s), aligned with the source; [] for none.",
+               default=[], example=["corpora/xinhua-2021-04-13/reference.en"]),
+        Option("src_lang", "str", "Source language code (default: the source file's suffix).", default=None,
+               example="zh"),
+        Option("tgt_lang", "str", "Target language code (default: the first reference's suffix).", default=None,
+               example="en"),
+    ]
+
+    @classmethod
+    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        if isinstance(values["references"], str):
+            values["references"] = [values["references"]]
+        check_file(values["source"], loc, path + ("source",))
+        for i, ref in enumerate(values["references"]):
+            check_file(ref, loc, path + ("references", i))
+        values["src_lang"] = values["src_lang"] or lang_from_suffix(values["source"])
+        refs = values["references"]
+        values["tgt_lang"] = values["tgt_lang"] or (lang_from_suffix(refs[0]) if refs else None)
+        for key in ("src_lang", "tgt_lang"):
+            if not values[key]:
+                raise loc.error(path + (key,), "cannot infer the language from the file name: set it")
+
+    @classmethod
+    def load(cls, values: dict[str, Any]) -> Corpus:
+        files = [(path, read_lines(path)) for path in [values["source"], *values["references"]]]
+        check_aligned(files)
+        streams = [lines for _, lines in files]
+        return Corpus(
+            name=values["name"],
+            src_lang=values["src_lang"],
+            tgt_lang=values["tgt_lang"],
+            sources=streams[0],
+            references=streams[1:],
+            provenance={"type": "files", "source": values["source"], "references": values["references"]},
+        )

@@ -1,0 +1,98 @@
+"""Declarative option schemas: configs are validated against them and the config reference is generated from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+
+REQUIRED: Any = object()
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+    "list[str]": (list,),
+    "str|list[str]": (str, list),
+    "any": (object,),
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One config key: its type (a name from `_TYPES`), default (or REQUIRED), a one-line doc and an example."""
+
+    name: str
+    type: str
+    doc: str
+    default: Any = REQUIRED
+    example: Any = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+class Located:
+    """Where values came from: maps a key path (tuple of keys and indices) to 'file:line' or '--set KEY'."""
+
+    def __init__(self, file: str, origins: dict[tuple, str] | None = None) -> None:
+        self.file = file
+        self.origins = origins if origins is not None else {}
+
+    def where(self, path: tuple) -> str:
+        """The origin of `path`, falling back to its nearest located parent, then to the file."""
+        p = path
+        while p and p not in self.origins:
+            p = p[:-1]
+        return self.origins.get(p, self.file)
+
+    def error(self, path: tuple, message: str) -> ConfigError:
+        key = ".".join(str(k) for k in path) or "(top level)"
+        return ConfigError(f"{self.where(path)}: {key}: {message}")
+
+
+def _type_ok(value: Any, type_name: str) -> bool:
+    if type_name in ("int", "float") and isinstance(value, bool):
+        return False
+    if not isinstance(value, _TYPES[type_name]):
+        return False
+    if type_name == "list[str]" or (type_name == "str|list[str]" and isinstance(value, list)):
+        return all(isinstance(v, str) for v in value)
+    return True
+
+
+def validate(
+    values: Mapping[str, Any], options: Sequence[Option], loc: Located, path: tuple
+) -> dict[str, Any]:
+    """Check `values` against `options` and return them with defaults filled in.
+
+    Unknown keys, wrong types, bad choices and missing required keys raise `ConfigError` with file:line.
+    """
+    if not isinstance(values, Mapping):
+        raise loc.error(path, f"expected a mapping, got {type(values).__name__}")
+    by_name = {o.name: o for o in options}
+    for key in values:
+        if key not in by_name:
+            known = ", ".join(sorted(by_name))
+            raise loc.error(path + (key,), f"unknown key (known keys here: {known})")
+    out: dict[str, Any] = {}
+    for opt in options:
+        if opt.name not in values:
+            if opt.required:
+                raise loc.error(path + (opt.name,), "missing required key")
+            out[opt.name] = opt.default
+            continue
+        value = values[opt.name]
+        if not _type_ok(value, opt.type):
+            raise loc.error(path + (opt.name,), f"expected {opt.type}, got {type(value).__name__} {value!r}")
+        if opt.choices and value not in opt.choices:
+            raise loc.error(path + (opt.name,), f"{value!r} is not one of {', '.join(opt.choices)}")
+        out[opt.name] = value
+    return out

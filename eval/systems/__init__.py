@@ -1,0 +1,6 @@
+"""Backend registry. Backends import heavy libraries (torch, transformers) only when they translate."""
+
+from . import file  # noqa: F401  (registers the backends)
+from .base import BACKENDS, Backend
+
+__all__ = ["BACKENDS", "Backend"]

@@ -1,0 +1,106 @@
+"""Reading text files strictly (UTF-8, BOM, CRLF, empty files) and writing files atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import CorpusError, RunError
+
+
+def read_text(path: str | Path) -> str:
+    """Whole file as text: strict UTF-8 (a BOM is dropped), CRLF/CR normalised to LF.
+
+    Raises `CorpusError` naming the file, line and byte offset of invalid UTF-8, and for a missing file.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"{p}: file not found") from None
+    except IsADirectoryError:
+        raise CorpusError(f"{p}: is a directory, expected a text file") from None
+    except OSError as exc:
+        raise CorpusError(f"{p}: cannot read: {exc.strerror}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        raise CorpusError(
+            f"{p}:{line}: invalid UTF-8 at byte offset {exc.start} (byte {col} of the line): "
+            f"{data[exc.start:exc.start + 1]!r}"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """Lines of a segment-per-line file, without line ends; an empty file is an error."""
+    text = read_text(path)
+    if not text.strip():
+        raise CorpusError(f"{path}: file is empty")
+    if text.endswith("\n"):
+        text = text[:-1]
+    return text.split("\n")
+
+
+def check_aligned(files: list[tuple[str, list[str]]]) -> None:
+    """Raise `CorpusError` naming two files and both line counts when segment files differ in length."""
+    first_name, first = files[0]
+    for name, lines in files[1:]:
+        if len(lines) != len(first):
+            raise CorpusError(
+                f"line counts differ: {first_name} has {len(first)} lines, {name} has {len(lines)} lines"
+            )
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and rename: readers never see half a file."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as exc:
+        raise RunError(f"{p}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise RunError(f"{p}: cannot write: {exc.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def atomic_write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def atomic_write_lines(path: str | Path, lines: Iterable[str]) -> None:
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    rows = []
+    for i, line in enumerate(read_text(path).split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{path}:{i}: invalid JSON: {exc.msg}") from None
+    return rows

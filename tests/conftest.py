@@ -1,0 +1,27 @@
+"""Shared test fixtures: offline hubs, the shared data folder, the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared() -> Path:
+    """../shared/data, or skip with the reason when this checkout has no shared folder beside it."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture
+def seed_dir() -> Path:
+    return ROOT / "corpora" / "xinhua-2021-04-13"
