@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import CorpusError
 from .registry import Registry
@@ -36,7 +36,7 @@ class Corpus:
 class CorpusLoader:
     """Base for corpus loaders: `options` extend the common corpus keys; `load` builds the `Corpus`."""
 
-    options: list[Option] = []
+    options: ClassVar[list[Option]] = []
 
     @classmethod
     def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
@@ -65,7 +65,7 @@ def check_file(path: str, loc: Located, key_path: tuple) -> None:
 class FilesLoader(CorpusLoader):
     """Plain aligned text files, one segment per line (UTF-8; BOM and CRLF accepted)."""
 
-    options = [
+    options: ClassVar[list[Option]] = [
         Option("source", "str", "Source file, one segment per line.", example="corpora/xinhua-2021-04-13/source.zh"),
         Option("references", "str|list[str]", "Reference file(s), aligned with the source; [] for none.",
                default=[], example=["corpora/xinhua-2021-04-13/reference.en"]),

@@ -6,7 +6,6 @@ import csv
 import io
 from typing import Any
 
-
 Scores = dict[str, dict[str, dict[str, Any]]]  # {system: {metric: {"score": ..., "higher_is_better": ...}}}
 
 

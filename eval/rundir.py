@@ -7,11 +7,12 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import RunError
 from .textio import atomic_write_json, read_text
@@ -21,7 +22,7 @@ RECORDED_PACKAGES = ("mteval", "sacrebleu", "numpy", "pyyaml", "torch", "transfo
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def package_versions() -> dict[str, str]:
@@ -89,7 +90,7 @@ class RunDir:
         """Hold an exclusive lock on the run folder; a second writer fails at once, naming the holder."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fh = open(self.root / ".lock", "a+")
+            fh = open(self.root / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
         except OSError as exc:
             raise RunError(f"{self.root}: cannot create the run folder: {exc.strerror}") from None
         with fh:

@@ -45,8 +45,7 @@ def read_lines(path: str | Path) -> list[str]:
     text = read_text(path)
     if not text.strip():
         raise CorpusError(f"{path}: file is empty")
-    if text.endswith("\n"):
-        text = text[:-1]
+    text = text.removesuffix("\n")
     return text.split("\n")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..corpus import Corpus
 from ..errors import BackendError
@@ -13,7 +13,7 @@ from ..schema import Located, Option
 class Backend:
     """A translation system. `options` extend the common system keys; `identity` must be stable and secret-free."""
 
-    options: list[Option] = []
+    options: ClassVar[list[Option]] = []
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec

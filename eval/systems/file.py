@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..corpus import Corpus, check_file
 from ..errors import CorpusError
@@ -18,7 +18,7 @@ from .base import BACKENDS, Backend
 class FileBackend(Backend):
     """Reads a system's output from a file; `level: document` re-segments it onto the reference segments."""
 
-    options = [
+    options: ClassVar[list[Option]] = [
         Option("path", "str", "Output file: one segment per line, or a document with `level: document`.",
                example="corpora/xinhua-2021-04-13/seed-mt.en.txt"),
         Option("level", "str", "`segment` (aligned lines) or `document` (re-segmented onto the reference).",
