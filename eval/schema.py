@@ -25,7 +25,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 @dataclass(frozen=True)
 class Option:
-    """One config key: its type (a name from `_TYPES`), default (or REQUIRED), a one-line doc and an example."""
+    """One config key: its type (a name from `_TYPES`), default (or REQUIRED), a one-line doc and an example.
+
+    A `dict` option with `fields` is validated key by key against them (unknown sub-keys are errors).
+    """
 
     name: str
     type: str
@@ -33,6 +36,7 @@ class Option:
     default: Any = REQUIRED
     example: Any = None
     choices: tuple[str, ...] = ()
+    fields: tuple[Option, ...] = ()
 
     @property
     def required(self) -> bool:
@@ -87,12 +91,17 @@ def validate(
         if opt.name not in values:
             if opt.required:
                 raise loc.error(path + (opt.name,), "missing required key")
-            out[opt.name] = opt.default
+            default = opt.default
+            if opt.fields and default is not None:
+                default = validate(default, opt.fields, loc, path + (opt.name,))
+            out[opt.name] = default
             continue
         value = values[opt.name]
         if not _type_ok(value, opt.type):
             raise loc.error(path + (opt.name,), f"expected {opt.type}, got {type(value).__name__} {value!r}")
         if opt.choices and value not in opt.choices:
             raise loc.error(path + (opt.name,), f"{value!r} is not one of {', '.join(opt.choices)}")
+        if opt.fields and value is not None:
+            value = validate(value, opt.fields, loc, path + (opt.name,))
         out[opt.name] = value
     return out
