@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from .metrics import make_metrics
 from .rundir import RunDir, now, package_versions
 from .scoring import score_systems
 from .systems import BACKENDS, Backend
-from .textio import atomic_write_json, atomic_write_jsonl, atomic_write_lines, atomic_write_text, read_text
+from .textio import atomic_write_lines, atomic_write_many, read_text
 
 
 def _sha256_lines(lines: list[str]) -> str:
@@ -74,7 +76,11 @@ def translate(ctx: RunContext) -> None:
 
 
 def score(ctx: RunContext) -> None:
-    """Write scores.json, segments.jsonl, stats/<corpus>.npz and leaderboard.md/.csv from the hypotheses."""
+    """Write scores.json, segments.jsonl, stats/<corpus>.npz and leaderboard.md/.csv from the hypotheses.
+
+    All of them are replaced together, or none is (a failure leaves the previous results whole).
+    """
+    outputs: dict[Any, str | bytes] = {}
     scores: dict[str, Any] = {}
     segments: list[dict[str, Any]] = []
     signatures: dict[str, dict[str, str]] = {}
@@ -86,10 +92,9 @@ def score(ctx: RunContext) -> None:
         signatures[name] = {m.name: m.signature() for m in metrics}
         arrays = {f"{system}|{metric}": st for system, by in table.stats.items() for metric, st in by.items()}
         if arrays:
-            ctx.rundir.stats(name).parent.mkdir(parents=True, exist_ok=True)
-            tmp = ctx.rundir.stats(name).with_suffix(".tmp.npz")
-            np.savez_compressed(tmp, **arrays)
-            tmp.replace(ctx.rundir.stats(name))
+            buf = io.BytesIO()
+            np.savez_compressed(buf, **arrays)
+            outputs[ctx.rundir.stats(name)] = buf.getvalue()
         for system, lines in hyps.items():
             sentence = table.sentence_scores(system) if metrics else [{} for _ in lines]
             for i, hyp in enumerate(lines):
@@ -100,10 +105,11 @@ def score(ctx: RunContext) -> None:
                            hypothesis=hyp, scores=sentence[i])
                 segments.append(row)
     rows = leaderboard_rows(scores)
-    atomic_write_json(ctx.rundir.scores, scores)
-    atomic_write_jsonl(ctx.rundir.segments, segments)
-    atomic_write_text(ctx.rundir.leaderboard("md"), to_markdown(rows))
-    atomic_write_text(ctx.rundir.leaderboard("csv"), to_csv(rows))
+    outputs[ctx.rundir.scores] = json.dumps(scores, ensure_ascii=False, indent=2) + "\n"
+    outputs[ctx.rundir.segments] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in segments)
+    outputs[ctx.rundir.leaderboard("md")] = to_markdown(rows)
+    outputs[ctx.rundir.leaderboard("csv")] = to_csv(rows)
+    atomic_write_many(outputs)
     ctx.manifest["signatures"] = signatures
 
 

@@ -59,26 +59,47 @@ def check_aligned(files: list[tuple[str, list[str]]]) -> None:
             )
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and rename: readers never see half a file."""
-    p = Path(path)
+def _write_temp(path: Path, data: bytes) -> Path:
+    """Write `data` to a fsynced temporary file beside `path` and return its name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    except OSError as exc:
-        raise RunError(f"{p}: cannot write: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise RunError(f"{p}: cannot write: {exc.strerror}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def atomic_write_many(files: dict[Path, str | bytes]) -> None:
+    """Write several files all or nothing: every temporary file is written before any is renamed into place.
+
+    On failure (disk full, read-only folder) no target is touched and the temporary files are removed.
+    """
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            written.append((_write_temp(Path(path), data), Path(path)))
+        for tmp, path in written:
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+        target = exc.filename or next(iter(files), "")
+        raise RunError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and rename: readers never see half a file."""
+    atomic_write_many({Path(path): text})
 
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
