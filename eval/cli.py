@@ -8,7 +8,7 @@ import sys
 
 from .errors import MtevalError
 
-COMMANDS = ("run", "score")
+COMMANDS = ("run", "score", "inspect", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
