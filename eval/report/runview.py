@@ -142,6 +142,8 @@ def _add_segments(views: dict[str, CorpusView], path: Path) -> None:
     for view in views.values():
         for system in view.systems:
             n = len(view.hypotheses.get(system, []))
+            if not n:
+                raise RunError(f"{path}: no rows for {view.name}/{system} (stale or incomplete run folder?)")
             if n != len(view):
                 raise RunError(f"{path}: {view.name}/{system} has {n} segments, expected {len(view)}")
 

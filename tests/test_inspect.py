@@ -1,0 +1,151 @@
+"""`mteval inspect`: golden terminal output at a fixed width, filters, and clear errors on bad run folders."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from contextlib import chdir
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from eval.cli import main
+from eval.errors import RunError
+from eval.report.runview import load_run
+from eval.report.select import select
+from eval.report.terminal import render
+from eval.report.worddiff import word_diff
+
+from .conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+FRAGMENT = "relax. intense situation"
+
+
+def add_flag(run: Path, segment: int, text: str, severity: str, kind: str, message: str) -> dict:
+    """Append a hand-made flag on the first occurrence of `text` in the seed hypothesis of `segment`."""
+    rows = [json.loads(line) for line in (run / "segments.jsonl").read_text().splitlines()]
+    hyp = rows[segment]["hypothesis"].strip()
+    start = hyp.index(text)
+    flag = {"corpus": "xinhua-2021-04-13", "system": "xinhua-mt", "segment": segment, "start": start,
+            "end": start + len(text), "severity": severity, "kind": kind, "message": message, "text": text,
+            "evidence": {"source": "缓和紧张局势"}}
+    with (run / "flags.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(flag, ensure_ascii=False) + "\n")
+    return flag
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory) -> Path:
+    """The real seed run (translate + score) plus two hand-made flags."""
+    out = tmp_path_factory.mktemp("inspect") / "seed"
+    with chdir(ROOT):
+        assert main(["run", "configs/seed.yaml", "--set", f"output={out}", "--stages", "translate,score"]) == 0
+    add_flag(out, 6, FRAGMENT, "major", "broken-sentence", "sentence break inside a phrase")
+    add_flag(out, 0, "American", "minor", "reference", "not supported by the reference")
+    return out
+
+
+def rendered(run: Path, color: bool, **filters) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=100, force_terminal=color, color_system="standard" if color else None,
+                      highlight=False, legacy_windows=False)
+    render(console, select(load_run(run), **filters))
+    return buf.getvalue()
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    assert path.is_file(), f"golden file {path} missing"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_plain_golden(seed_run):
+    text = rendered(seed_run, color=False, segments=["0", "6"])
+    check_golden("inspect_seed_plain.txt", text)
+    assert "\x1b[" not in text
+    assert f"! major broken-sentence [338:362] '{FRAGMENT}'" in text
+    assert "[-de-escalate tensions.-] {+relax. intense situation.+}" in text
+
+
+def test_color_golden_highlights_flag(seed_run):
+    text = rendered(seed_run, color=True, segments=["6"])
+    check_golden("inspect_seed_color.txt", text)
+    # the hypothesis row styles exactly the fragment bold white on red (SGR 1;37;41), wrapped over two lines
+    hyp_rows = text.split("  hyp")[1].split("  diff")[0]
+    assert "".join(re.findall(r"\x1b\[1;37;41m(.*?)\x1b\[0m", hyp_rows)) == FRAGMENT
+
+
+def test_worst_by_metric_matches_sentence_scores(seed_run):
+    rows = [json.loads(line) for line in (seed_run / "segments.jsonl").read_text().splitlines()]
+    worst_chrf = sorted(range(len(rows)), key=lambda i: (rows[i]["scores"]["chrf"], i))[:3]
+    worst_ter = sorted(range(len(rows)), key=lambda i: (-rows[i]["scores"]["ter"], i))[:3]
+    (sel,) = select(load_run(seed_run), worst=3, by="chrf")
+    assert sel.segments == worst_chrf
+    (sel,) = select(load_run(seed_run), worst=3, by="ter")
+    assert sel.segments == worst_ter
+
+
+def test_flag_and_severity_filters(seed_run):
+    run = load_run(seed_run)
+    assert select(run, severity="major")[0].segments == [6]
+    assert select(run, flag="reference")[0].segments == [0]
+    assert select(run, flag="reference", severity="major") == []
+
+
+def test_cli_pipe_output_and_exit_codes(seed_run, capsys):
+    assert main(["inspect", str(seed_run), "--severity", "major", "--width", "100"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== xinhua-2021-04-13 · segment 6 · id 6\n") and "\x1b[" not in out
+    assert main(["inspect", str(seed_run), "--flag", "no-such-kind"]) == 1
+    assert "no segment matches" in capsys.readouterr().err
+    assert main(["inspect", str(seed_run), "--by", "comet"]) == 2
+    assert "no sentence scores for 'comet' (known: bleu, chrf, chrf++, ter)" in capsys.readouterr().err
+    assert main(["inspect", str(seed_run), "--system", "nope"]) == 2
+    assert "no system 'nope' (known: xinhua-mt)" in capsys.readouterr().err
+
+
+def test_markup_in_text_is_printed_literally(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "scores.json").write_text(json.dumps({"c": {"s": {"bleu": {"score": 1.0}}}}))
+    hyp = "[bold red]not markup[/] <script>alert(1)</script>"
+    (run / "segments.jsonl").write_text(json.dumps({"corpus": "c", "system": "s", "segment": 0, "source": "[link]x",
+                                                    "references": ["ref"], "hypothesis": hyp,
+                                                    "scores": {"bleu": 1.0}}) + "\n")
+    text = rendered(run, color=True)
+    assert "[bold red]not markup[/]" in text and "[link]x" in text
+
+
+def test_stale_or_broken_flags_are_errors(seed_run, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("scores.json", "segments.jsonl"):
+        (run / name).write_bytes((seed_run / name).read_bytes())
+    flag = json.loads((seed_run / "flags.jsonl").read_text().splitlines()[0])
+    (run / "flags.jsonl").write_text(json.dumps({**flag, "start": flag["start"] + 1}) + "\n")
+    with pytest.raises(RunError, match=r"flags.jsonl:1: text 'relax. intense situation' is not the hypothesis"):
+        load_run(run)
+    (run / "flags.jsonl").write_text("\n" + json.dumps({**flag, "end": 10_000}) + "\n")
+    with pytest.raises(RunError, match=r"flags.jsonl:2: span \[338, 10000\) outside the hypothesis"):
+        load_run(run)
+    (run / "flags.jsonl").write_text("{not json\n")
+    with pytest.raises(RunError, match=r"flags.jsonl:1: invalid JSON"):
+        load_run(run)
+    (run / "segments.jsonl").write_text("")
+    with pytest.raises(RunError, match=r"segments.jsonl: no rows for xinhua-2021-04-13/xinhua-mt"):
+        load_run(run)
+
+
+def test_missing_run_folder(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path / "nothing")]) == 2
+    assert "run folder not found" in capsys.readouterr().err
+
+
+def test_word_diff():
+    assert word_diff("called on Russia to de-escalate tensions.", "called on Russia to relax. intense situation.") \
+        == [("=", "called on Russia to"), ("-", "de-escalate tensions."), ("+", "relax. intense situation.")]
+    assert word_diff("a b c", "a b c") == [("=", "a b c")]
+    assert word_diff("", "x y") == [("+", "x y")]
