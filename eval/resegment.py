@@ -1,12 +1,13 @@
 """Re-segment a document-level hypothesis onto reference segments by minimum edit distance.
 
 The idea of AS-WER / mwerSegmenter (Matusov et al., 2005): split the hypothesis token stream into exactly N
-pieces so that the summed edit distance of piece i against reference segment i is minimal. That minimum equals
-the Levenshtein distance between the hypothesis and the concatenated references, so one alignment (a DP over
-hypothesis tokens × reference tokens) gives the split: piece i ends where the alignment path leaves the end of
-reference segment i. Among equally good splits, a split right after sentence-final punctuation is preferred
-(a tie-break worth less than one edit in total), and a split inside a sentence pays a fixed number of edits. Tokens are words and punctuation marks, or characters for CJK
-targets; pieces are cut from the original text, so the hypothesis keeps its own spelling and spacing.
+pieces so that the summed edit distance of piece i against reference segment i is minimal. One Levenshtein
+alignment of the hypothesis against the concatenated references gives the split if the reference stream carries
+a "split" column between consecutive segments: reaching it without consuming a reference token places the split
+at the current hypothesis position, and hypothesis tokens inserted while in it belong to the next segment.
+A split inside a hypothesis sentence costs `mid_sentence_cost` edits; among equally good splits, one right after
+sentence-final punctuation (or at a line break) is preferred. Tokens are words and punctuation marks, or
+characters for CJK targets; pieces are cut from the original text, so the hypothesis keeps its spelling and spacing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
+
+from .errors import CorpusError
 
 CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "th"})
 _WORD_TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -27,24 +30,26 @@ def _tokens(text: str, char_level: bool) -> list[tuple[str, int, int]]:
     return [(m.group().lower(), m.start(), m.end()) for m in pattern.finditer(text)]
 
 
-def _split_penalties(
-    hyp: list[tuple[str, int, int]], text: str, mid_sentence_cost: float, eps: float
-) -> np.ndarray:
-    """pen[s]: cost of a segment boundary after s hypothesis tokens.
+def _split_penalties(hyp: list[tuple[str, int, int]], text: str, mid_sentence: int) -> np.ndarray:
+    """pen[s]: cost of a segment boundary after s hypothesis tokens (in the DP's integer cost units).
 
-    0 at a line break, `eps` after sentence-final punctuation (possibly followed by a closing quote or bracket),
-    `mid_sentence_cost + eps` inside a sentence.
+    0 at either end and at a line break, 1 (a tie-break) after sentence-final punctuation (possibly followed by a
+    closing quote or bracket), `mid_sentence` inside a sentence.
     """
     m = len(hyp)
-    pen = np.full(m + 1, mid_sentence_cost + eps)
-    pen[0] = pen[m] = 0.0
+    pen = np.full(m + 1, mid_sentence, dtype=np.int64)
+    pen[0] = pen[m] = 0
     for s in range(1, m):
         tail = hyp[s - 1][0]
         if "\n" in text[hyp[s - 1][2]:hyp[s][1]]:
-            pen[s] = 0.0
+            pen[s] = 0
         elif tail in _SENTENCE_END or (tail in _CLOSERS and s > 1 and hyp[s - 2][0] in _SENTENCE_END):
-            pen[s] = eps
+            pen[s] = 1
     return pen
+
+
+MAX_CELLS = 1_500_000_000  # one byte of backtrace per cell: hypothesis tokens × (reference tokens + segments)
+_DIAG, _INS, _HORIZ = 0, 1, 2
 
 
 def resegment(
@@ -54,78 +59,80 @@ def resegment(
 
     A split inside a hypothesis sentence costs `mid_sentence_cost` edits (the translation's own sentence breaks
     are evidence; 0 gives pure minimum edit distance). Deterministic; every hypothesis token lands in exactly
-    one segment, in order (segments may be empty).
+    one segment, in order (segments may be empty). Raises `CorpusError` when the document is too long to align
+    in one piece.
     """
     n = len(references)
     if n == 0:
         raise ValueError("resegment needs at least one reference segment")
     hyp = _tokens(hypothesis, char_level)
-    ref_tokens: list[str] = []
-    seg_end: list[int] = []  # column index (1-based prefix length) where each reference segment ends
-    for ref in references:
-        ref_tokens.extend(t for t, _, _ in _tokens(ref, char_level))
-        seg_end.append(len(ref_tokens))
-    m, r = len(hyp), len(ref_tokens)
+    m = len(hyp)
     if m == 0:
         return [""] * n
 
-    pen = _split_penalties(hyp, hypothesis, mid_sentence_cost, eps=0.5 / (n + 1))
-    # boundary[c] is True where column c ends a reference segment and leaving it splits the hypothesis.
-    boundary = np.zeros(r + 1, dtype=bool)
-    boundary[seg_end[:-1]] = True
+    # Integer costs, so that ties are exact: an edit costs `unit`, the sentence-end tie-break 1; all n - 1
+    # tie-breaks together stay below one edit.
+    unit = 2 * n
+    pen = _split_penalties(hyp, hypothesis, round(mid_sentence_cost * unit) + 1)
+    # The reference stream with a split column (-2) between consecutive segments.
     vocab: dict[str, int] = {}
-    ref_ids = np.array([vocab.setdefault(t, len(vocab)) for t in ref_tokens], dtype=np.int64)
-    hyp_ids = [vocab.get(t, -1) for t, _, _ in hyp]
-    cols = np.arange(r + 1, dtype=np.float64)
+    columns: list[int] = []
+    for k, ref in enumerate(references):
+        if k:
+            columns.append(-2)
+        columns.extend(vocab.setdefault(t, len(vocab)) for t, _, _ in _tokens(ref, char_level))
+    ref_ids = np.array(columns, dtype=np.int64)
+    width = len(columns) + 1
+    if m * width > MAX_CELLS:
+        raise CorpusError(f"document too long to re-segment in one piece ({m} hypothesis tokens × {width - 1} "
+                          f"reference tokens); split it into documents")
+    is_split = np.concatenate(([False], ref_ids == -2))  # column c is a split column
+    hyp_ids = np.array([vocab.get(t, -1) for t, _, _ in hyp], dtype=np.int64)
+    big = np.int64(1) << 60
 
-    def row_costs(prev: np.ndarray | None, j: int) -> np.ndarray:
-        """Row j of the DP from row j-1; a move out of a boundary column pays the split penalty."""
-        leave_del = np.where(boundary[:-1], pen[j], 0.0)  # deletion leaving column c-1 at split j
-        if prev is None:
-            x = np.full(r + 1, np.inf)
-            x[0] = 0.0
-        else:
-            sub = (ref_ids != hyp_ids[j - 1]).astype(np.float64)
-            leave_diag = np.where(boundary[:-1], pen[j - 1], 0.0)
-            x = prev + 1.0  # insertion (an extra hypothesis token)
-            x[1:] = np.minimum(x[1:], prev[:-1] + sub + leave_diag)
-        # deletions along the row: D[c] = min over c' <= c of x[c'] + (c - c') + P[c] - P[c']
-        p = np.concatenate(([0.0], np.cumsum(leave_del)))
-        return cols + p + np.minimum.accumulate(x - cols - p)
+    def relax(x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Best cost per column after moving right along row j (deleting reference tokens, or entering a split
+        column at cost pen[j]); also whether each column is best reached that way. On a tie a split column is
+        entered as late as possible: a hypothesis fragment that fits two segments equally joins the earlier one."""
+        step = np.where(is_split, pen[j], unit)
+        step[0] = 0
+        p = np.cumsum(step)
+        d = p + np.minimum.accumulate(x - p)
+        via = np.full(width, big)
+        via[1:] = d[:-1] + step[1:]  # d[c] = min(x[c], d[c - 1] + step[c])
+        return d, (via < x) | (is_split & (via == x))
 
-    dp = np.empty((m + 1, r + 1))
-    dp[0] = row_costs(None, 0)
+    back = np.empty((m + 1, width), dtype=np.int8)
+    x = np.full(width, big)
+    x[0] = 0
+    row, horiz = relax(x, 0)
+    back[0] = np.where(horiz, _HORIZ, _INS)
     for j in range(1, m + 1):
-        dp[j] = row_costs(dp[j - 1], j)
+        ins = row + unit
+        diag = np.full(width, big)
+        diag[1:] = row[:-1] + np.where(ref_ids == hyp_ids[j - 1], 0, unit)
+        diag[is_split] = big
+        take_diag = diag <= ins
+        row, horiz = relax(np.where(take_diag, diag, ins), j)
+        back[j] = np.where(horiz, _HORIZ, np.where(take_diag, _DIAG, _INS))
 
-    # Backtrace from (m, r), recording the split where the path leaves each boundary column.
-    splits = [m] * n
-    j, c, tol = m, r, 1e-9
-    seg = n - 1
-    while c > 0:
-        while seg > 0 and c <= seg_end[seg - 1]:
-            seg -= 1
-        left_boundary = boundary[c - 1]
-        if j > 0:
-            sub = 0.0 if hyp_ids[j - 1] == ref_ids[c - 1] else 1.0
-            move = pen[j - 1] if left_boundary else 0.0
-            if abs(dp[j, c] - (dp[j - 1, c - 1] + sub + move)) < tol:
-                if left_boundary:
-                    splits[seg - 1] = j - 1
-                j, c = j - 1, c - 1
-                continue
-            if abs(dp[j, c] - (dp[j - 1, c] + 1.0)) < tol:
-                j -= 1
-                continue
-        if left_boundary:
-            splits[seg - 1] = j
-        c -= 1
-    for k in range(n - 2, -1, -1):  # an empty reference segment never saw its column: close it up
-        splits[k] = min(splits[k], splits[k + 1])
-    splits[n - 1] = m
+    # Backtrace from (m, last column): a horizontal move into a split column places that split at row j.
+    splits: list[int] = []
+    j, c = m, width - 1
+    while c > 0 or j > 0:
+        move = back[j, c]
+        if move == _HORIZ:
+            if is_split[c]:
+                splits.append(j)
+            c -= 1
+        elif move == _DIAG:
+            j, c = j - 1, c - 1
+        else:
+            j -= 1
+    ends = splits[::-1] + [m]
 
     pieces, start = [], 0
-    for end in splits:
+    for end in ends:
         if end > start:
             text = hypothesis[hyp[start][1]:hyp[end - 1][2]]
             pieces.append(re.sub(r"\s*\n\s*", " ", text))
