@@ -23,8 +23,8 @@ def main(args: argparse.Namespace) -> int:
     from ..api import score_files
     from ..leaderboard import system_rows, to_markdown
 
-    result = score_files(args.hypotheses, args.ref, src=args.src, metrics=args.metrics.split(","),
-                         tgt_lang=args.tgt_lang)
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    result = score_files(args.hypotheses, args.ref, src=args.src, metrics=metrics, tgt_lang=args.tgt_lang)
     if args.format == "json":
         print(json.dumps({"systems": result}, ensure_ascii=False, indent=2))
     else:

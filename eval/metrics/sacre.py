@@ -10,16 +10,23 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from .base import METRICS, Metric
 
-CJK = frozenset({"zh", "ja", "ko"})
+CJK = frozenset({"zh", "yue", "ja", "ko"})
+
+
+def base_lang(tgt_lang: str) -> str:
+    """'zh-Hans', 'zh_TW', 'ZH' → 'zh': the language subtag, lower-cased."""
+    return tgt_lang.replace("_", "-").split("-")[0].lower()
 
 
 def bleu_tokenizer(tgt_lang: str) -> str:
-    """sacreBLEU tokenizer for a target language: zh, ja-mecab/ko-mecab when installed, char, else 13a."""
-    if tgt_lang == "zh":
+    """sacreBLEU tokenizer for a target language: zh (also Cantonese), ja-/ko-mecab when installed, else char;
+    13a for everything else."""
+    lang = base_lang(tgt_lang)
+    if lang in ("zh", "yue"):
         return "zh"
-    if tgt_lang in ("ja", "ko"):
-        module = "MeCab" if tgt_lang == "ja" else "mecab_ko"
-        return f"{tgt_lang}-mecab" if importlib.util.find_spec(module) else "char"
+    if lang in ("ja", "ko"):
+        module = "MeCab" if lang == "ja" else "mecab_ko"
+        return f"{lang}-mecab" if importlib.util.find_spec(module) else "char"
     return "13a"
 
 
@@ -36,15 +43,15 @@ class SacreMetric(Metric):
         rows = self.sb._extract_corpus_statistics(list(hypotheses), [list(r) for r in references])
         return np.asarray(rows, dtype=np.float64).reshape(len(hypotheses), -1)
 
+    def _as_stats(self, values: np.ndarray) -> list:
+        """Statistics in the form sacreBLEU sums them: integer counts (BLEU, chrF)."""
+        return [int(v) for v in np.rint(values)]
+
     def score_from_totals(self, totals: np.ndarray) -> float:
-        return float(self.sb._compute_score_from_stats(_as_ints(totals)).score)
+        return float(self.sb._compute_score_from_stats(self._as_stats(totals)).score)
 
     def sentence_score_from_stats(self, row: np.ndarray) -> float:
-        return float(self.sentence_sb._compute_score_from_stats(_as_ints(row)).score)
-
-
-def _as_ints(values: np.ndarray) -> list[int]:
-    return [int(v) for v in np.rint(values)]
+        return float(self.sentence_sb._compute_score_from_stats(self._as_stats(row)).score)
 
 
 @METRICS.register("bleu")
@@ -56,8 +63,8 @@ class Bleu(SacreMetric):
     def __init__(self, tgt_lang: str) -> None:
         super().__init__(tgt_lang)
         tok = bleu_tokenizer(tgt_lang)
-        self.sb = BLEU(tokenize=tok, trg_lang=tgt_lang)
-        self.sentence_sb = BLEU(tokenize=tok, trg_lang=tgt_lang, effective_order=True)
+        self.sb = BLEU(tokenize=tok)
+        self.sentence_sb = BLEU(tokenize=tok, effective_order=True)
 
 
 @METRICS.register("chrf")
@@ -89,5 +96,9 @@ class Ter(SacreMetric):
 
     def __init__(self, tgt_lang: str) -> None:
         super().__init__(tgt_lang)
-        cjk = tgt_lang in CJK
+        cjk = base_lang(tgt_lang) in CJK
         self.sb = self.sentence_sb = TER(asian_support=cjk, normalized=cjk)
+
+    def _as_stats(self, values: np.ndarray) -> list:
+        """[edits, average reference length]: the length is fractional with several references."""
+        return [float(v) for v in values]
