@@ -17,6 +17,18 @@ from .schema import Located, Option, validate
 
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
 
+SIGNIFICANCE_OPTIONS = [
+    Option("bootstrap", "int", "Paired bootstrap resamples (0: no CIs, p-values or clusters).", default=1000,
+           example=1000),
+    Option("ar", "int", "Paired approximate-randomisation trials for `p_value_ar` (0: off).", default=0,
+           example=10000),
+    Option("seed", "int", "Random seed (as SACREBLEU_SEED; same seed and counts give sacreBLEU's numbers).",
+           default=12345, example=12345),
+    Option("baseline", "str", "System the p-values compare against (default: each metric's best system).",
+           default=None, example="opus-mt"),
+    Option("alpha", "float", "Significance level for the clusters.", default=0.05, example=0.05),
+]
+
 TOP_OPTIONS = [
     Option("name", "str", "Run name; also names the default run folder.", default=None, example="seed"),
     Option("output", "str", "Run folder (default `results/<name>`).", default=None, example="results/seed"),
@@ -26,11 +38,19 @@ TOP_OPTIONS = [
     Option("metrics", "list[str]", "Metrics to compute.", default=list(DEFAULT_METRICS),
            example=["bleu", "chrf"]),
     Option("report", "bool", "Write report.html into the run folder.", default=True, example=False),
+    Option("cache", "str", "Translation cache (SQLite) shared by runs; default `<run folder's parent>/.cache/"
+           "translations.sqlite`; `off` disables it.", default=None, example="results/.cache/translations.sqlite"),
+    Option("significance", "dict", "Bootstrap 95% CIs, paired p-values and significance clusters per metric "
+           "(see the significance keys).", default={}, example={"bootstrap": 1000, "ar": 10000},
+           fields=tuple(SIGNIFICANCE_OPTIONS)),
 ]
 
 CORPUS_OPTIONS = [
     Option("name", "str", "Corpus name (letters, digits, . _ -).", example="xinhua"),
     Option("type", "str", "Corpus loader.", default="files", example="files"),
+    Option("limit", "int", "Only the first N segments (for quick trials).", default=None, example=100),
+    Option("empty", "str", "Empty source/reference segments: `warn` (keep them) or `reject` (error).",
+           default="warn", example="reject", choices=("warn", "reject")),
 ]
 
 SYSTEM_OPTIONS = [
@@ -206,7 +226,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         ("corpora", "corpus", CORPUS_OPTIONS, LOADERS, "type"),
         ("systems", "system", SYSTEM_OPTIONS, BACKENDS, "backend"),
     ):
-        if not data[section]:
+        found_systems = section == "systems" and any(LOADERS.get(c["type"]).provides_systems for c in data["corpora"])
+        if not data[section] and not found_systems:
             raise loc.error((section,), "must list at least one item")
         resolved = []
         for i, item in enumerate(data[section]):

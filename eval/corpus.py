@@ -14,7 +14,12 @@ from .textio import check_aligned, read_lines
 
 @dataclass
 class Corpus:
-    """One evaluation corpus: `references` is a list of reference streams, each aligned with `sources`."""
+    """One evaluation corpus: `references` is a list of reference streams, each aligned with `sources`.
+
+    `outputs` are precomputed system outputs found with the corpus (e.g. a WMT folder), each run as a system.
+    `origins` names the file of each stream (source, then references) and `first_line` the line of segment 0
+    in them (None: not line-based, rows are reported instead); `locate` makes error locations from them.
+    """
 
     name: str
     src_lang: str
@@ -24,6 +29,9 @@ class Corpus:
     ids: list[str] = field(default_factory=list)
     documents: list[str] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+    origins: list[str] = field(default_factory=list)
+    first_line: int | None = 1
 
     def __post_init__(self) -> None:
         if not self.ids:
@@ -32,11 +40,22 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.sources)
 
+    def locate(self, i: int, stream: int = 0) -> str:
+        """Where segment `i` of `stream` (0 = source, k = reference k) comes from, e.g. 'data/dev.tsv:12'."""
+        origin = self.origins[min(stream, len(self.origins) - 1)] if self.origins else f"corpus {self.name!r}"
+        return locate(origin, self.first_line, i)
+
+
+def locate(origin: str, first_line: int | None, i: int) -> str:
+    """'file:line' of row `i` when the rows are lines starting at `first_line`, else 'file: row N' (1-based)."""
+    return f"{origin}:{i + first_line}" if first_line is not None else f"{origin}: row {i + 1}"
+
 
 class CorpusLoader:
     """Base for corpus loaders: `options` extend the common corpus keys; `load` builds the `Corpus`."""
 
     options: ClassVar[list[Option]] = []
+    provides_systems: ClassVar[bool] = False  # the corpus brings system outputs (`Corpus.outputs`)
 
     @classmethod
     def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
@@ -73,6 +92,10 @@ class FilesLoader(CorpusLoader):
                example="zh"),
         Option("tgt_lang", "str", "Target language code (default: the first reference's suffix).", default=None,
                example="en"),
+        Option("ids", "str", "File of segment ids, one per line (default: 0, 1, 2, ...).", default=None,
+               example="data/dev.ids"),
+        Option("documents", "str", "File of document ids, one per line, aligned with the source.", default=None,
+               example="data/dev.docs"),
     ]
 
     @classmethod
@@ -82,6 +105,9 @@ class FilesLoader(CorpusLoader):
         check_file(values["source"], loc, path + ("source",))
         for i, ref in enumerate(values["references"]):
             check_file(ref, loc, path + ("references", i))
+        for key in ("ids", "documents"):
+            if values[key] is not None:
+                check_file(values[key], loc, path + (key,))
         values["src_lang"] = values["src_lang"] or lang_from_suffix(values["source"])
         refs = values["references"]
         values["tgt_lang"] = values["tgt_lang"] or (lang_from_suffix(refs[0]) if refs else None)
@@ -91,14 +117,24 @@ class FilesLoader(CorpusLoader):
 
     @classmethod
     def load(cls, values: dict[str, Any]) -> Corpus:
-        files = [(path, read_lines(path)) for path in [values["source"], *values["references"]]]
+        texts = [values["source"], *values["references"]]
+        extra = [values[key] for key in ("ids", "documents") if values[key] is not None]
+        files = [(path, read_lines(path)) for path in texts + extra]
         check_aligned(files)
-        streams = [lines for _, lines in files]
+        streams = dict(files)
+        provenance = {"type": "files", "source": values["source"], "references": values["references"]}
+        provenance.update({key: values[key] for key in ("ids", "documents") if values[key] is not None})
         return Corpus(
             name=values["name"],
             src_lang=values["src_lang"],
             tgt_lang=values["tgt_lang"],
-            sources=streams[0],
-            references=streams[1:],
-            provenance={"type": "files", "source": values["source"], "references": values["references"]},
+            sources=streams[values["source"]],
+            references=[streams[path] for path in values["references"]],
+            ids=streams[values["ids"]] if values["ids"] else [],
+            documents=streams[values["documents"]] if values["documents"] else None,
+            provenance=provenance,
+            origins=texts,
         )
+
+
+from . import loaders  # noqa: F401  (registers the other corpus types; imports nothing heavy)

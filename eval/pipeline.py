@@ -7,17 +7,20 @@ import io
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .config import Config
-from .corpus import LOADERS, Corpus
+from .corpus import Corpus
+from .errors import ConfigError
 from .leaderboard import leaderboard_rows, to_csv, to_markdown
+from .loaders import OutputsBackend, load_corpus
 from .metrics import make_metrics
 from .rundir import RunDir, now, package_versions
 from .scoring import score_systems
+from .significance import Settings
 from .systems import BACKENDS, Backend
 from .textio import atomic_write_lines, atomic_write_many, read_text
 
@@ -36,9 +39,14 @@ class RunContext:
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)
     corpora: dict[str, Corpus] = field(default_factory=dict)
     backends: dict[str, Backend] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None
+    """`(i, n)`: translate only the i-th of n contiguous blocks into the translation cache (`--shard`)."""
 
     def systems_for(self, corpus: str) -> list[dict[str, Any]]:
-        return [s for s in self.config.systems if s["corpora"] is None or corpus in s["corpora"]]
+        """The configured systems for `corpus`, then the system outputs that came with it (e.g. a WMT folder)."""
+        configured = [s for s in self.config.systems if s["corpora"] is None or corpus in s["corpora"]]
+        found = self.corpora[corpus].outputs if corpus in self.corpora else {}
+        return configured + [self.backends[name].spec for name in found]
 
     def read_hypotheses(self, corpus: Corpus, system: str) -> list[str]:
         path = self.rundir.hypotheses(corpus.name, system)
@@ -53,10 +61,17 @@ def prepare(config: Config, rundir: RunDir) -> RunContext:
     """Load every corpus and check every system against it before anything is written."""
     ctx = RunContext(config, rundir, rundir.load_manifest())
     for spec in config.corpora:
-        ctx.corpora[spec["name"]] = LOADERS.get(spec["type"]).load(spec)
+        ctx.corpora[spec["name"]] = load_corpus(spec, ctx.log)
     for spec in config.systems:
         backend = BACKENDS.get(spec["backend"])(spec)
         ctx.backends[spec["name"]] = backend
+    configured = {s["name"] for s in config.systems}
+    for name, corpus in ctx.corpora.items():
+        for system in corpus.outputs:
+            if system in configured:
+                raise ConfigError(f"{config.path}: system {system!r} is configured and is also a system output "
+                                  f"of corpus {name!r}; rename the configured system")
+            ctx.backends.setdefault(system, OutputsBackend(system)).add(corpus)
     for name, corpus in ctx.corpora.items():
         for spec in ctx.systems_for(name):
             ctx.backends[spec["name"]].check_corpus(corpus)
@@ -64,15 +79,48 @@ def prepare(config: Config, rundir: RunDir) -> RunContext:
 
 
 def translate(ctx: RunContext) -> None:
-    """Write hypotheses/<corpus>/<system>.txt: one line per segment (newlines inside a hypothesis become spaces)."""
-    for name, corpus in ctx.corpora.items():
-        for spec in ctx.systems_for(name):
-            backend = ctx.backends[spec["name"]]
-            ctx.log(f"translate: {name} × {spec['name']} ({len(corpus)} segments)")
-            hyps = backend.translate(corpus)
-            lines = [" ".join(h.splitlines()) for h in hyps]
-            atomic_write_lines(ctx.rundir.hypotheses(name, spec["name"]), lines)
-            ctx.manifest.setdefault("systems", {})[spec["name"]] = backend.identity()
+    """Write hypotheses/<corpus>/<system>.txt: one line per segment (newlines inside a hypothesis become spaces).
+
+    Model backends go through the translation cache (committed after every batch); with `ctx.shard` only that
+    shard's segments are translated into the cache and the run folder is left alone.
+    """
+    from .systems.cache import TranslationCache, cache_path
+    from .systems.model import ModelBackend, shard_range
+
+    path = cache_path(ctx.config.data.get("cache"), ctx.config.output)
+    models = [b for b in ctx.backends.values() if isinstance(b, ModelBackend)]
+    cache = TranslationCache(path) if path is not None and models else None
+    stats: dict[str, Any] = {}
+    try:
+        for name, corpus in ctx.corpora.items():
+            for spec in ctx.systems_for(name):
+                backend = ctx.backends[spec["name"]]
+                is_model = isinstance(backend, ModelBackend)
+                if is_model:
+                    backend.cache = cache
+                if ctx.shard is not None:
+                    if is_model:
+                        part = shard_range(len(corpus), ctx.shard)
+                        ctx.log(f"translate: {name} × {spec['name']} shard {ctx.shard[0]}/{ctx.shard[1]} "
+                                f"(segments {part.start}-{part.stop - 1}) into {path}")
+                        backend.fill(corpus, part)
+                    continue
+                ctx.log(f"translate: {name} × {spec['name']} ({len(corpus)} segments)")
+                hits, misses = (cache.hits, cache.misses) if cache else (0, 0)
+                hyps = backend.translate(corpus)
+                lines = [" ".join(h.splitlines()) for h in hyps]
+                atomic_write_lines(ctx.rundir.hypotheses(name, spec["name"]), lines)
+                ctx.manifest.setdefault("systems", {})[spec["name"]] = backend.identity()
+                if is_model:
+                    stats.setdefault(spec["name"], {})[name] = {
+                        "cached": cache.hits - hits if cache else 0,
+                        "translated": cache.misses - misses if cache else len(corpus),
+                        "model_loads": backend.model_loads}
+    finally:
+        if cache is not None:
+            cache.close()
+    if ctx.shard is None:
+        ctx.manifest["translation_cache"] = {"path": str(path) if cache else None, "systems": stats}
 
 
 def score(ctx: RunContext) -> None:
@@ -84,11 +132,12 @@ def score(ctx: RunContext) -> None:
     scores: dict[str, Any] = {}
     segments: list[dict[str, Any]] = []
     signatures: dict[str, dict[str, str]] = {}
+    significance = Settings(**ctx.config.data.get("significance") or {})
     for name, corpus in ctx.corpora.items():
         hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
         metrics = make_metrics(ctx.config.metrics, corpus.tgt_lang) if corpus.references else []
         table = score_systems(hyps, corpus.references, metrics)
-        scores[name] = table.corpus_scores() if metrics else {system: {} for system in hyps}
+        scores[name] = table.corpus_scores(significance) if metrics else {system: {} for system in hyps}
         signatures[name] = {m.name: m.signature() for m in metrics}
         arrays = {f"{system}|{metric}": st for system, by in table.stats.items() for metric, st in by.items()}
         if arrays:
@@ -111,18 +160,36 @@ def score(ctx: RunContext) -> None:
     outputs[ctx.rundir.leaderboard("csv")] = to_csv(rows)
     atomic_write_many(outputs)
     ctx.manifest["signatures"] = signatures
+    ctx.manifest["significance"] = asdict(significance)
 
 
-STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score}
+def report(ctx: RunContext) -> None:
+    """Write report.html (one self-contained file) from the run folder, unless the config says `report: false`."""
+    if not ctx.config.data.get("report", True):
+        return
+    from .report.html import write_report
+
+    ctx.log(f"report: {write_report(ctx.rundir.root, manifest=ctx.manifest)}")
 
 
-def run(config: Config, stages: list[str] | None = None, log: Callable[[str], None] | None = None) -> RunDir:
-    """Run the selected stages (default: all) of `config` into its run folder and return the folder."""
+STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score, "report": report}
+
+
+def run(config: Config, stages: list[str] | None = None, log: Callable[[str], None] | None = None,
+        shard: tuple[int, int] | None = None) -> RunDir:
+    """Run the selected stages (default: all) of `config` into its run folder and return the folder.
+
+    With `shard=(i, n)` only the translate stage runs, on the i-th of n blocks, filling the translation cache.
+    """
     rundir = RunDir(config.output)
     selected = stages or list(STAGES)
     ctx = prepare(config, rundir)
     if log is not None:
         ctx.log = log
+    if shard is not None:
+        ctx.shard = shard
+        translate(ctx)
+        return rundir
     with rundir.lock():
         manifest = ctx.manifest
         manifest.update(

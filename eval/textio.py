@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,11 @@ def read_text(path: str | Path) -> str:
 
     Raises `CorpusError` naming the file, line and byte offset of invalid UTF-8, and for a missing file.
     """
+    return _decode(path).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode(path: str | Path) -> str:
+    """Whole file as text, strict UTF-8 without a BOM, line ends as they are."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -37,12 +43,29 @@ def read_text(path: str | Path) -> str:
             f"{p}:{line}: invalid UTF-8 at byte offset {exc.start} (byte {col} of the line): "
             f"{data[exc.start:exc.start + 1]!r}"
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _check_line_ends(path: str | Path, text: str) -> None:
+    """One kind of line end per file (LF, CRLF or CR): a stray CR in an LF file would split a segment in two."""
+    first = None
+    for n, match in enumerate(_LINE_END.finditer(text), 1):
+        if first is None:
+            first = match.group()
+        elif match.group() != first:
+            names = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
+            raise CorpusError(f"{path}:{n}: mixed line endings: {names[match.group()]} here, {names[first]} on "
+                              f"line 1; convert the file to one kind (e.g. with dos2unix)")
 
 
 def read_lines(path: str | Path) -> list[str]:
-    """Lines of a segment-per-line file, without line ends; an empty file is an error."""
-    text = read_text(path)
+    """Lines of a segment-per-line file, without line ends; an empty file or mixed line ends are errors."""
+    raw = _decode(path)
+    _check_line_ends(path, raw)
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise CorpusError(f"{path}: file is empty")
     text = text.removesuffix("\n")

@@ -1,0 +1,97 @@
+"""`type: hf`: a Hugging Face dataset from the hub, or a local directory (`save_to_disk`, or data files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..corpus import LOADERS, Corpus, CorpusLoader
+from ..errors import CorpusError
+from ..schema import Located, Option
+from .fields import FIELDS, LANG_OPTIONS, check_fields, corpus_from_columns
+from .net import unreachable
+from .table import quiet_datasets
+
+HUB_URL = "https://huggingface.co"
+
+
+def is_local(dataset: str) -> bool:
+    return dataset.startswith((".", "/", "~")) or Path(dataset).expanduser().exists()
+
+
+def _cache_dirs() -> tuple[Path, Path]:
+    """The hub download cache and the `datasets` cache, as `huggingface_hub` and `datasets` locate them."""
+    home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")).expanduser()
+    hub = Path(os.environ.get("HF_HUB_CACHE", home / "hub")).expanduser()
+    data = Path(os.environ.get("HF_DATASETS_CACHE", home / "datasets")).expanduser()
+    return hub, data
+
+
+def cached(dataset: str) -> bool:
+    """Whether some copy of hub dataset `dataset` is in the local caches (then `datasets` may load it offline)."""
+    hub, data = _cache_dirs()
+    names = {f"datasets--{dataset.replace('/', '--')}".lower(), dataset.replace("/", "___").lower()}
+    return any(p.name.lower() in names for d in (hub, data) if d.is_dir() for p in d.iterdir())
+
+
+@LOADERS.register("hf")
+class HfLoader(CorpusLoader):
+    """A Hugging Face dataset split; the hub needs the internet unless the dataset is already cached."""
+
+    options: ClassVar[list[Option]] = [
+        Option("dataset", "str", "Hub dataset id, or a local directory (`save_to_disk` output or data files).",
+               example="wmt/wmt19"),
+        Option("config", "str", "Dataset configuration (subset) name.", default=None, example="zh-en"),
+        Option("split", "str", "Split to evaluate.", default="test", example="validation"),
+        Option("revision", "str", "Hub revision (branch, tag or commit) to pin.", default=None, example="main"),
+        FIELDS,
+        *LANG_OPTIONS,
+    ]
+
+    @classmethod
+    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        dataset = values["dataset"]
+        if is_local(dataset) and not Path(dataset).expanduser().is_dir():
+            raise loc.error(path + ("dataset",), f"dataset directory not found: {dataset}")
+        check_fields(values, loc, path)
+
+    @classmethod
+    def load(cls, values: dict[str, Any]) -> Corpus:
+        dataset, config, split = values["dataset"], values["config"], values["split"]
+        origin = f"{dataset} [{'/'.join(x for x in (config, split) if x)}]"
+        local = is_local(dataset)
+        if not local and not cached(dataset):
+            reason = unreachable(HUB_URL)
+            if reason:
+                args = ", ".join(repr(a) for a in (dataset, config) if a)
+                raise CorpusError(
+                    f"Hugging Face dataset {dataset!r} is not in the local cache ({_cache_dirs()[0]}) and the hub "
+                    f"cannot be used: {reason}. Provide it locally: where online, run "
+                    f"datasets.load_dataset({args}, split={split!r}).save_to_disk(DIR) and set `dataset: DIR`, "
+                    f"or export it to a .jsonl file and use `type: table`"
+                )
+        datasets = quiet_datasets()
+        try:
+            if local and _saved(Path(dataset).expanduser()):
+                ds = datasets.load_from_disk(str(Path(dataset).expanduser()))
+                if isinstance(ds, datasets.DatasetDict):
+                    if split not in ds:
+                        raise CorpusError(f"{dataset}: no split {split!r} (splits: {', '.join(ds)})")
+                    ds = ds[split]
+            else:
+                ds = datasets.load_dataset(dataset, config, split=split, revision=values["revision"])
+        except CorpusError:
+            raise
+        except Exception as exc:  # noqa: BLE001  datasets raises many untyped errors: report them in one line
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CorpusError(f"{origin}: cannot load the dataset: {message}") from None
+        rows = {name: list(ds[name]) for name in ds.column_names}
+        provenance = {"type": "hf", "dataset": dataset, "config": config, "split": split,
+                      "revision": values["revision"], "fingerprint": getattr(ds, "_fingerprint", None)}
+        return corpus_from_columns(values, rows, origin, None, provenance)
+
+
+def _saved(path: Path) -> bool:
+    """A `save_to_disk` directory (a Dataset or a DatasetDict)."""
+    return (path / "dataset_dict.json").is_file() or (path / "state.json").is_file()

@@ -1,0 +1,114 @@
+"""`type: table`: a .jsonl/.json, .tsv, .csv or .parquet file read through `datasets` (imported when loading)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..corpus import LOADERS, Corpus, CorpusLoader, check_file
+from ..errors import CorpusError
+from ..schema import Located, Option
+from ..textio import read_text
+from .fields import FIELDS, LANG_OPTIONS, check_fields, corpus_from_columns
+
+FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".tsv": "tsv", ".csv": "csv", ".parquet": "parquet"}
+
+
+def quiet_datasets() -> Any:
+    """Import `datasets` with its progress bars and info logging off."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.utils.logging.set_verbosity_error()
+    return datasets
+
+
+@LOADERS.register("table")
+class TableLoader(CorpusLoader):
+    """One row per segment in a JSON-lines, TSV/CSV (with a header line) or Parquet file."""
+
+    options: ClassVar[list[Option]] = [
+        Option("path", "str", "The table file.", example="data/dev.jsonl"),
+        Option("format", "str", "File format (default: from the suffix).", default=None, example="tsv",
+               choices=("jsonl", "tsv", "csv", "parquet")),
+        FIELDS,
+        *LANG_OPTIONS,
+    ]
+
+    @classmethod
+    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        check_file(values["path"], loc, path + ("path",))
+        suffix = Path(values["path"]).suffix.lower()
+        values["format"] = values["format"] or FORMATS.get(suffix)
+        if not values["format"]:
+            raise loc.error(path + ("format",), f"cannot tell the format from {suffix or 'no suffix'!r}: "
+                                                f"set format to one of jsonl, tsv, csv, parquet")
+        check_fields(values, loc, path)
+
+    @classmethod
+    def load(cls, values: dict[str, Any]) -> Corpus:
+        path, fmt = values["path"], values["format"]
+        first_line: int | None = None
+        kwargs: dict[str, Any] = {}
+        if fmt != "parquet":
+            text = read_text(path)  # strict UTF-8: invalid bytes are reported with their line
+            if not text.strip():
+                raise CorpusError(f"{path}: file is empty")
+            lines = text.removesuffix("\n").split("\n")
+            if fmt == "jsonl":
+                _check_json_lines(path, lines)
+                first_line = 1 if all(line.strip() for line in lines) else None
+            else:
+                header, one_row_per_line = _check_delimited(path, text, lines, fmt)
+                first_line = 2 if one_row_per_line else None
+                kwargs = {"keep_default_na": False, "na_filter": False, "skip_blank_lines": False}
+                if fmt == "tsv":
+                    kwargs.update(sep="\t", quoting=csv.QUOTE_NONE)
+        datasets = quiet_datasets()
+        builder = {"jsonl": "json", "tsv": "csv", "csv": "csv", "parquet": "parquet"}[fmt]
+        if kwargs:  # every column is text: no NaN for 'NA', no int for '007'
+            kwargs["features"] = datasets.Features({name: datasets.Value("string") for name in header})
+        with tempfile.TemporaryDirectory(prefix="mteval-datasets-") as cache:
+            try:
+                ds = datasets.load_dataset(builder, data_files=str(Path(path).resolve()), split="train",
+                                           cache_dir=cache, keep_in_memory=True, **kwargs)
+            except Exception as exc:  # noqa: BLE001  datasets/pyarrow errors are many and untyped: report them in one line
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise CorpusError(f"{path}: cannot read as {fmt}: {message}") from None
+            rows = {name: ds[name] for name in ds.column_names}
+            rows = {name: list(col) for name, col in rows.items()}
+        return corpus_from_columns(values, rows, path, first_line, {"type": "table", "path": path, "format": fmt})
+
+
+def _check_json_lines(path: str, lines: list[str]) -> None:
+    """Every non-blank line must be a JSON object; the first that is not is reported with its line."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{path}:{n}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise CorpusError(f"{path}:{n}: expected a JSON object per line, got {type(obj).__name__}")
+
+
+def _check_delimited(path: str, text: str, lines: list[str], fmt: str) -> tuple[list[str], bool]:
+    """The header's column names, and whether each row is one line (TSV has no quoting; CSV fields may span
+    lines). A TSV line with another number of fields than the header is reported with its line."""
+    if fmt == "tsv":
+        rows = [line.split("\t") for line in lines]
+    else:
+        rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    if len(set(header)) != len(header):
+        raise CorpusError(f"{path}:1: duplicate column names in the header: {', '.join(header)}")
+    if fmt == "tsv":
+        for n, row in enumerate(rows[1:], 2):
+            if len(row) != len(header) and any(row):
+                raise CorpusError(f"{path}:{n}: {len(row)} tab-separated fields, the header has {len(header)}")
+    return header, len(rows) == len(lines)
