@@ -8,7 +8,7 @@ import sys
 
 from .errors import MtevalError
 
-COMMANDS = ("run", "score", "inspect", "report")
+COMMANDS = ("run", "score", "inspect", "report", "cache")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,117 @@
+"""`hf-causal`: decoder-only LLMs through transformers (safetensors or GGUF weights), few-shot or chat prompts.
+
+A base model gets a few-shot prompt (`prompt.examples`, built-in Chinese→English pairs by default for zh→en)
+and generation stops at `prompt.stop` (a newline by default); `chat: true` uses the tokenizer's chat template.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..errors import BackendError
+from ..schema import Located, Option
+from .base import BACKENDS
+from .model import MODEL_OPTIONS, ModelBackend
+from .prompt import PROMPT_DOC, ZH_EN_EXAMPLES, Prompt, check_prompt, cut_at_stop
+
+
+@BACKENDS.register("hf-causal")
+class HFCausalBackend(ModelBackend):
+    """A transformers `AutoModelForCausalLM`: left-padded batches, greedy by default, stop strings."""
+
+    options: ClassVar[list[Option]] = MODEL_OPTIONS + [
+        Option("gguf_file", "str", "GGUF weights file inside `model` (loaded through transformers + gguf).",
+               default=None, example="gemma-3-270m-q4_k_m.gguf"),
+        Option("prompt", "dict", PROMPT_DOC, default={},
+               example={"template": "{src_name}: {source}\n{tgt_name}:", "stop": ["\n"]}),
+        Option("chat", "bool", "Use the tokenizer's chat template (instruction-tuned models).", default=False,
+               example=True),
+    ]
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__(spec)
+        self.tokenizer: Any = None
+        self.model: Any = None
+
+    @classmethod
+    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        super().check(values, loc, path)
+        check_prompt(values["prompt"], loc, path + ("prompt",))
+
+    def params(self) -> dict[str, Any]:
+        builtin = ZH_EN_EXAMPLES if self.spec["prompt"].get("examples") is None else None
+        return {"generation": self.spec["generation"], "prompt": self.spec["prompt"], "chat": self.spec["chat"],
+                "builtin_examples": builtin}
+
+    def prompt(self, src_lang: str, tgt_lang: str) -> Prompt:
+        return Prompt(self.spec["prompt"], src_lang, tgt_lang, self.spec["chat"])
+
+    def prompt_text(self, prompt: Prompt, source: str) -> str:
+        if prompt.chat:
+            return self.tokenizer.apply_chat_template(prompt.messages(source), tokenize=False,
+                                                      add_generation_prompt=True)
+        return prompt.text(source)
+
+    def load(self) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        src = self.source()
+        kwargs: dict[str, Any] = {"revision": src.revision}
+        if src.gguf_file:
+            kwargs["gguf_file"] = src.gguf_file
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(src.load_path, **kwargs)
+            self.model = AutoModelForCausalLM.from_pretrained(src.load_path, **kwargs)
+        except (OSError, ValueError, KeyError, ImportError) as exc:
+            raise BackendError(f"system {self.name!r}: cannot load causal model {self.spec['model']!r}: "
+                               f"{str(exc).splitlines()[0]}") from None
+        finally:
+            hf_logging.set_verbosity(verbosity)
+            hf_logging.enable_progress_bar()
+        if self.spec["chat"] and not getattr(self.tokenizer, "chat_template", None):
+            raise BackendError(f"system {self.name!r}: chat: true but the tokenizer has no chat template")
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model.to(self.device()).eval()
+
+    def generation_kwargs(self, stops: list[str], prompt_len: int) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"do_sample": False, "num_beams": 1, "max_new_tokens": 256,
+                                  "pad_token_id": self.tokenizer.pad_token_id}
+        kwargs.update(self.spec["generation"])
+        if stops:
+            from transformers import StoppingCriteriaList
+
+            kwargs["stopping_criteria"] = StoppingCriteriaList([_stop_on_text(self.tokenizer, prompt_len, stops)])
+        return kwargs
+
+    def translate_batch(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        import torch
+
+        prompt = self.prompt(src_lang, tgt_lang)
+        texts = [self.prompt_text(prompt, s) for s in sources]
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=not prompt.chat)
+        enc = enc.to(self.model.device)
+        prompt_len = enc["input_ids"].shape[1]
+        with torch.inference_mode():
+            out = self.model.generate(**enc, **self.generation_kwargs(prompt.stop, prompt_len))
+        decoded = self.tokenizer.batch_decode(out[:, prompt_len:], skip_special_tokens=True)
+        return [cut_at_stop(t, prompt.stop) for t in decoded]
+
+
+def _stop_on_text(tokenizer: Any, prompt_len: int, stops: list[str]) -> Any:
+    """A stopping criterion: a row is done once its generated text contains a stop string."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class StopOnText(StoppingCriteria):
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> torch.Tensor:
+            texts = tokenizer.batch_decode(input_ids[:, prompt_len:], skip_special_tokens=True)
+            done = [any(s in t.lstrip(" \t") for s in stops) for t in texts]
+            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+    return StopOnText()

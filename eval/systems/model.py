@@ -1,0 +1,190 @@
+"""`ModelBackend`: the shared batched, cached, resumable translate loop of the model backends.
+
+Subclasses implement `load()` (heavy imports here, called only when some segment is not cached),
+`translate_batch(sources, src_lang, tgt_lang)` and `params()` (what besides the weights determines the output).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from ..corpus import Corpus
+from ..errors import BackendError
+from ..schema import Located, Option
+from .base import Backend
+from .cache import TranslationCache, identity_key
+from .hub import ModelSource, resolve_model
+
+MODEL_OPTIONS: list[Option] = [
+    Option("model", "str", "Hub id, local model directory, .gguf file, or `package:NAME` (a packaged model).",
+           example="Helsinki-NLP/opus-mt-zh-en"),
+    Option("revision", "str", "Hub revision (branch, tag or commit).", default=None, example="main"),
+    Option("batch_size", "int", "Segments per batch (batches are sorted by length).", default=16, example=8),
+    Option("device", "str", "Where to run the model.", default="auto", example="cpu",
+           choices=("auto", "cpu", "cuda")),
+    Option("threads", "int", "CPU threads for torch (default: torch's choice).", default=None, example=2),
+    Option("generation", "dict", "Generation parameters passed to `generate()` (greedy unless set).",
+           default={}, example={"num_beams": 4, "max_new_tokens": 256}),
+]
+"""Keys shared by the transformers backends."""
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar with segments/s on stderr; yields `advance(n)`."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} seg/s"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=total, rate="-")
+
+        def advance(n: int) -> None:
+            done = bar.tasks[0].completed + n
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:.2f}")
+
+        yield advance
+    if not console.is_terminal and total:
+        elapsed = time.perf_counter() - started
+        print(f"{label}: {total} segments in {elapsed:.1f}s ({total / max(elapsed, 1e-9):.2f} seg/s)",
+              file=sys.stderr)
+
+
+def shard_range(n_segments: int, shard: tuple[int, int] | None) -> range:
+    """Contiguous block of segment indices of shard (i, n), 0 ≤ i < n; all segments without a shard."""
+    if shard is None:
+        return range(n_segments)
+    i, n = shard
+    return range(i * n_segments // n, (i + 1) * n_segments // n)
+
+
+class ModelBackend(Backend):
+    """A backend that runs a model: sorted batches, a translation cache, lazy loading, progress on stderr."""
+
+    options: ClassVar[list[Option]] = MODEL_OPTIONS
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__(spec)
+        self.cache: TranslationCache | None = None
+        self.model_loads = 0
+        self._source: ModelSource | None = None
+        self._loaded = False
+        self._identity: dict[str, Any] | None = None
+
+    @classmethod
+    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        if values["batch_size"] < 1:
+            raise loc.error(path + ("batch_size",), "must be at least 1")
+        if values.get("threads") is not None and values["threads"] < 1:
+            raise loc.error(path + ("threads",), "must be at least 1")
+
+    # -- what subclasses provide -------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load the model and tokenizer (heavy imports here)."""
+        raise NotImplementedError
+
+    def translate_batch(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Any]:
+        """Everything besides the weights that determines the output (generation parameters, prompt)."""
+        return {"generation": self.spec["generation"]}
+
+    # -- shared machinery --------------------------------------------------------------------------------------
+
+    def source(self) -> ModelSource:
+        if self._source is None:
+            self._source = resolve_model(self.spec["model"], self.spec["revision"], self.spec.get("gguf_file"))
+        return self._source
+
+    def check_corpus(self, corpus: Corpus) -> None:
+        self.source()
+
+    def weights_sha256(self) -> str | None:
+        """Hash of local weights (memoised in the cache); hub models are identified by their commit instead."""
+        from pathlib import Path
+
+        from .cache import sha256_file
+
+        src = self.source()
+        if src.weights_sha256 or src.kind == "hub":
+            return src.weights_sha256
+        root = Path(src.load_path)
+        files = [root / src.gguf_file] if src.gguf_file else sorted(
+            p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+        hasher = self.cache.file_sha256 if self.cache else sha256_file
+        if len(files) == 1:
+            return hasher(files[0])
+        from hashlib import sha256
+
+        return sha256("".join(f"{p.name}:{hasher(p)}\n" for p in files).encode()).hexdigest()
+
+    def identity(self) -> dict[str, Any]:
+        if self._identity is None:
+            src = self.source()
+            self._identity = {"backend": self.spec["backend"], "model": self.spec["model"], "revision": src.revision,
+                              "gguf_file": src.gguf_file, "weights_sha256": self.weights_sha256(), **self.params()}
+        return self._identity
+
+    def device(self) -> str:
+        import torch
+
+        want = self.spec["device"]
+        if want == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if want == "cuda" and not torch.cuda.is_available():
+            raise BackendError(f"system {self.name!r}: device cuda requested but torch sees no CUDA device")
+        return want
+
+    def ensure_loaded(self) -> None:
+        if not self._loaded:
+            if self.spec.get("threads"):
+                import torch
+
+                torch.set_num_threads(self.spec["threads"])
+            self.load()
+            self._loaded = True
+            self.model_loads += 1
+
+    def translate(self, corpus: Corpus) -> list[str]:
+        return self.fill(corpus, range(len(corpus)))
+
+    def fill(self, corpus: Corpus, indices: range) -> list[str]:
+        """Translate segments `indices` of `corpus` (cached ones are served from the cache); returns them in order.
+
+        New translations are committed to the cache after every batch, so a killed run loses at most one batch.
+        """
+        key = identity_key(self.identity())
+        sources = [corpus.sources[i] for i in indices]
+        cached = (self.cache.get_many(key, corpus.src_lang, corpus.tgt_lang, sources) if self.cache
+                  else [None] * len(sources))
+        done: dict[str, str] = {s: h for s, h in zip(sources, cached, strict=True) if h is not None}
+        todo = sorted({s for s in sources if s not in done}, key=len, reverse=True)
+        for s in [s for s in todo if not s.strip()]:
+            done[s] = ""
+        todo = [s for s in todo if s.strip()]
+        if todo:
+            self.ensure_loaded()
+            size = self.spec["batch_size"]
+            with progress_bar(f"{self.name} → {corpus.name}", len(todo)) as advance:
+                for start in range(0, len(todo), size):
+                    batch = todo[start:start + size]
+                    hyps = self.translate_batch(batch, corpus.src_lang, corpus.tgt_lang)
+                    if len(hyps) != len(batch) or not all(isinstance(h, str) for h in hyps):
+                        raise BackendError(f"system {self.name!r}: backend returned {len(hyps)} outputs for a "
+                                           f"batch of {len(batch)}")
+                    pairs = list(zip(batch, hyps, strict=True))
+                    if self.cache:
+                        self.cache.put_many(key, corpus.src_lang, corpus.tgt_lang, pairs)
+                    done.update(pairs)
+                    advance(len(batch))
+        return [done[s] for s in sources]
