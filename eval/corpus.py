@@ -75,6 +75,24 @@ def lang_from_suffix(path: str) -> str | None:
     return suffix if 2 <= len(suffix) <= 3 and suffix.isalpha() and suffix.islower() else None
 
 
+def _column(path: str, column: str | None) -> list[str]:
+    """The lines of `path`, or with `column` the values of that column of a TSV file with a header line."""
+    lines = read_lines(path)
+    if column is None:
+        return lines
+    header = lines[0].split("\t")
+    if column not in header:
+        raise CorpusError(f"{path}:1: no column {column!r} in the header (columns: {', '.join(header)})")
+    k = header.index(column)
+    values = []
+    for n, line in enumerate(lines[1:], 2):
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise CorpusError(f"{path}:{n}: {len(cells)} tab-separated fields, the header has {len(header)}")
+        values.append(cells[k])
+    return values
+
+
 def check_file(path: str, loc: Located, key_path: tuple) -> None:
     if not Path(path).is_file():
         raise loc.error(key_path, f"file not found: {path}")
@@ -96,6 +114,8 @@ class FilesLoader(CorpusLoader):
                example="data/dev.ids"),
         Option("documents", "str", "File of document ids, one per line, aligned with the source.", default=None,
                example="data/dev.docs"),
+        Option("documents_column", "str", "Read `documents` as a TSV file with a header and take this column.",
+               default=None, example="URL"),
     ]
 
     @classmethod
@@ -118,12 +138,15 @@ class FilesLoader(CorpusLoader):
     @classmethod
     def load(cls, values: dict[str, Any]) -> Corpus:
         texts = [values["source"], *values["references"]]
-        extra = [values[key] for key in ("ids", "documents") if values[key] is not None]
-        files = [(path, read_lines(path)) for path in texts + extra]
+        files = [(path, read_lines(path)) for path in texts]
+        if values["ids"]:
+            files.append((values["ids"], read_lines(values["ids"])))
+        if values["documents"]:
+            files.append((values["documents"], _column(values["documents"], values["documents_column"])))
         check_aligned(files)
         streams = dict(files)
         provenance = {"type": "files", "source": values["source"], "references": values["references"]}
-        provenance.update({key: values[key] for key in ("ids", "documents") if values[key] is not None})
+        provenance.update({key: values[key] for key in ("ids", "documents", "documents_column") if values[key]})
         return Corpus(
             name=values["name"],
             src_lang=values["src_lang"],

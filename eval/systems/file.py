@@ -49,6 +49,9 @@ class FileBackend(Backend):
     def _read(self, corpus: Corpus) -> list[str]:
         path = self.spec["path"]
         if self.spec["level"] == "document":
+            if "limit" in corpus.provenance:
+                raise CorpusError(f"{path}: a document-level output cannot be scored on part of a corpus; "
+                                  f"remove `limit` from corpus {corpus.name!r}")
             if not corpus.references:
                 raise CorpusError(f"{path}: a document-level output needs a reference to re-segment onto; "
                                   f"corpus {corpus.name!r} has none")
@@ -57,6 +60,8 @@ class FileBackend(Backend):
                 raise CorpusError(f"{path}: file is empty")
             return resegment(text, corpus.references[0], char_level=corpus.tgt_lang in CJK_LANGS)
         lines = read_lines(path)
+        if len(lines) == corpus.provenance.get("segments_total", -1):  # the corpus has a `limit`: keep its part
+            lines = lines[:len(corpus)]
         if len(lines) != len(corpus):
             raise CorpusError(
                 f"line counts differ: {path} has {len(lines)} lines, corpus {corpus.name!r} has {len(corpus)} "

@@ -1,0 +1,166 @@
+"""`type: hf` and `type: sacrebleu`: local copies load through the real `datasets` / sacreBLEU code; hub and
+sacreBLEU downloads fail fast offline, without any network call, naming what is missing and how to provide it."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from eval.config import load_config
+from eval.errors import ConfigError, CorpusError
+from eval.loaders import load_corpus
+from eval.textio import read_lines
+
+N = 50
+
+
+@pytest.fixture
+def newstest(shared) -> tuple[list[str], list[str]]:
+    d = shared / "testsets-zhen" / "newstest"
+    return read_lines(d / "newstest2019.zho-eng.zho")[:N], read_lines(d / "newstest2019.zho-eng.eng")[:N]
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection attempt fails the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network call attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+
+
+def write_config(tmp_path: Path, corpus: str) -> Path:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"corpora:\n  - name: c\n{corpus}systems:\n  - {{name: s, backend: file, path: {cfg}}}\n"
+                   f"metrics: [bleu]\noutput: {tmp_path / 'out'}\n", encoding="utf-8")
+    return cfg
+
+
+def load(cfg: Path):
+    return load_corpus(load_config(cfg).corpora[0], print)
+
+
+def test_hf_save_to_disk_directory(tmp_path, newstest):
+    import datasets
+
+    zh, en = newstest
+    rows = {"translation": [{"zh": z, "en": e} for z, e in zip(zh, en)], "doc": [f"d{i // 10}" for i in range(N)]}
+    ds = datasets.Dataset.from_dict(rows)
+    datasets.DatasetDict({"validation": ds, "test": ds.select(range(5))}).save_to_disk(str(tmp_path / "dd"))
+    cfg = write_config(tmp_path, f"""    type: hf
+    dataset: {tmp_path / 'dd'}
+    split: validation
+    fields: {{source: translation.zh, reference: translation.en, document: doc}}
+""")
+    corpus = load(cfg)
+    assert corpus.sources == zh and corpus.references == [en] and corpus.documents[-1] == "d4"
+    assert (corpus.src_lang, corpus.tgt_lang) == ("zh", "en") and corpus.provenance["split"] == "validation"
+    ds.save_to_disk(str(tmp_path / "single"))
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(str(tmp_path / "dd"), str(tmp_path / "single")),
+                   encoding="utf-8")
+    assert load(cfg).sources == zh
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(str(tmp_path / "single"), str(tmp_path / "dd"))
+                   .replace("split: validation", "split: train"), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"dd: no split 'train' \(splits: validation, test\)"):
+        load(cfg)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("split: train", "split: test")
+                   .replace("translation.en", "translation.de"), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"row 1: no field 'translation.de' \(found \['en', 'zh'\]\)"):
+        load(cfg)
+
+
+def test_hf_missing_local_directory(tmp_path):
+    with pytest.raises(ConfigError, match=r"c\.yaml:4: corpora\.0\.dataset: dataset directory not found"):
+        load_config(write_config(tmp_path, f"    type: hf\n    dataset: {tmp_path / 'nope'}\n"
+                                           "    fields: {source: zh, reference: en}\n"))
+
+
+def hub_config(tmp_path: Path) -> Path:
+    return write_config(tmp_path, """    type: hf
+    dataset: wmt/wmt19
+    config: zh-en
+    split: validation
+    fields: {source: translation.zh, reference: translation.en}
+""")
+
+
+def test_hf_hub_offline_fails_fast_without_network(tmp_path, monkeypatch, no_network):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    spec = load_config(hub_config(tmp_path)).corpora[0]
+    began = time.perf_counter()
+    with pytest.raises(CorpusError) as err:
+        load_corpus(spec, print)
+    assert time.perf_counter() - began < 1.0
+    message = str(err.value)
+    assert "'wmt/wmt19' is not in the local cache" in message and "HF_DATASETS_OFFLINE=1" in message
+    assert "save_to_disk(DIR)" in message and "type: table" in message and "\n" not in message
+
+
+def test_hf_hub_unreachable_fails_fast(tmp_path, monkeypatch):
+    for var in ("HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE", "MTEVAL_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+
+    def no_dns(address, timeout=None):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "create_connection", no_dns)
+    with pytest.raises(CorpusError, match=r"cannot reach huggingface\.co \(Name or service not known\)"):
+        load(hub_config(tmp_path))
+
+
+@pytest.fixture
+def wmt20(tmp_path, monkeypatch):
+    """sacreBLEU's wmt20 test set with its folders moved under tmp_path (nothing downloaded yet)."""
+    from sacrebleu.dataset import DATASETS
+
+    ds = DATASETS["wmt20"]
+    monkeypatch.setattr(ds, "_outdir", str(tmp_path / "sacrebleu" / "wmt20"))
+    monkeypatch.setattr(ds, "_rawdir", str(tmp_path / "sacrebleu" / "wmt20" / "raw"))
+    return ds
+
+
+SACRE = "    type: sacrebleu\n    testset: wmt20\n    pair: zh-en\n"
+
+
+def test_sacrebleu_offline_fails_fast_without_network(tmp_path, monkeypatch, wmt20, no_network):
+    monkeypatch.setenv("MTEVAL_OFFLINE", "1")
+    spec = load_config(write_config(tmp_path, SACRE)).corpora[0]
+    began = time.perf_counter()
+    with pytest.raises(CorpusError) as err:
+        load_corpus(spec, print)
+    assert time.perf_counter() - began < 1.0
+    message = str(err.value)
+    assert message.startswith("sacreBLEU test set wmt20 (zh-en) is not downloaded")
+    assert "offline mode (MTEVAL_OFFLINE=1)" in message and "sacrebleu -t wmt20 -l zh-en --echo src" in message
+    assert not Path(wmt20._rawdir).exists() or not any(Path(wmt20._rawdir).iterdir())
+
+
+def test_sacrebleu_local_copy_through_sacrebleu(tmp_path, shared, wmt20, no_network):
+    """A sacreBLEU folder that already holds wmt20 zh-en (newstest2020, from the shared test sets) loads offline."""
+    d = shared / "testsets-zhen" / "newstest"
+    zh, en = read_lines(d / "newstest2020.zho-eng.zho"), read_lines(d / "newstest2020.zho-eng.eng")
+    raw = Path(wmt20._rawdir)
+    raw.mkdir(parents=True)
+    (raw / wmt20._get_tarball_filename(wmt20.data[0])).write_bytes(b"placeholder")
+    docs = [f"doc{i // 20}" for i in range(len(zh))]
+    for field, lines in (("src", zh), ("ref", en), ("docid", docs), ("genre", ["news"] * len(zh)),
+                         ("origlang", ["zh"] * len(zh))):
+        Path(wmt20._get_txt_file_path("zh-en", field)).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = load(write_config(tmp_path, SACRE))
+    assert corpus.sources == zh and corpus.references == [en] and corpus.documents == docs
+    assert corpus.provenance["testset"] == "wmt20" and len(corpus) == 2000
+
+
+def test_sacrebleu_unknown_testset_or_pair(tmp_path):
+    with pytest.raises(ConfigError, match=r"c\.yaml:4: corpora\.0\.testset: unknown sacreBLEU test set 'wmt200'"):
+        load_config(write_config(tmp_path, SACRE.replace("wmt20\n", "wmt200\n")))
+    with pytest.raises(ConfigError, match=r"corpora\.0\.pair: test set wmt20 has no pair 'zh-xx' \(pairs: .*zh-en"):
+        load_config(write_config(tmp_path, SACRE.replace("zh-en", "zh-xx")))
