@@ -19,6 +19,7 @@ from eval.report.terminal import render
 from eval.report.worddiff import word_diff
 
 from .conftest import ROOT
+from .test_seed_run import SEED_MT_ONLY
 
 GOLDEN = Path(__file__).parent / "golden"
 FRAGMENT = "relax. intense situation"
@@ -42,7 +43,8 @@ def seed_run(tmp_path_factory) -> Path:
     """The real seed run (translate + score) plus two hand-made flags."""
     out = tmp_path_factory.mktemp("inspect") / "seed"
     with chdir(ROOT):
-        assert main(["run", "configs/seed.yaml", "--set", f"output={out}", "--stages", "translate,score"]) == 0
+        assert main(["run", "configs/seed.yaml", "--set", f"output={out}", "--set", SEED_MT_ONLY,
+                     "--stages", "translate,score"]) == 0
     add_flag(out, 6, FRAGMENT, "major", "broken-sentence", "sentence break inside a phrase")
     add_flag(out, 0, "American", "minor", "reference", "not supported by the reference")
     return out

@@ -12,11 +12,15 @@ from eval.resegment import resegment
 
 from .conftest import ROOT
 
+SEED_MT_ONLY = ("systems=[{name: xinhua-mt, backend: file, level: document, "
+                "path: corpora/xinhua-2021-04-13/seed-mt.en.txt}]")
+
 
 def test_seed_run_writes_run_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "seed"
-    assert main(["run", "configs/seed.yaml", "--set", f"output={out}"]) == 0
+    # the seed's Gemma system is tested in test_gemma.py; here only the file system (fast, exact values)
+    assert main(["run", "configs/seed.yaml", "--set", f"output={out}", "--set", SEED_MT_ONLY]) == 0
     assert "xinhua-mt" in capsys.readouterr().out
     scores = json.loads((out / "scores.json").read_text())["xinhua-2021-04-13"]["xinhua-mt"]
     seed = ROOT / "corpora" / "xinhua-2021-04-13"
