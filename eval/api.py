@@ -8,11 +8,12 @@ from typing import Any
 
 from .config import DEFAULT_METRICS, Config, load_config
 from .corpus import lang_from_suffix
-from .errors import CorpusError
+from .errors import ConfigError, CorpusError
 from .metrics import make_metrics
 from .pipeline import run as run_pipeline
 from .rundir import RunDir
 from .scoring import score_systems
+from .significance import Settings
 from .textio import check_aligned, read_lines
 
 
@@ -21,18 +22,23 @@ def score(
     references: Sequence[Sequence[str]],
     metrics: Sequence[str] = DEFAULT_METRICS,
     tgt_lang: str = "en",
+    significance: Settings | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Corpus scores `{system: {metric: {"score", "signature", "higher_is_better"}}}`.
 
-    `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU.
+    `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU. With
+    `significance` (e.g. `Settings(bootstrap=1000)`) every entry also gets `"ci"`, `"p_value"` against
+    `"baseline"` and `"cluster"` (see `eval.significance`).
     """
+    if significance is not None and significance.baseline and significance.baseline not in hypotheses:
+        raise ConfigError(f"baseline {significance.baseline!r} is not one of the systems: {', '.join(hypotheses)}")
     for name, hyps in hypotheses.items():
         for i, ref in enumerate(references):
             if len(ref) != len(hyps):
                 raise CorpusError(f"line counts differ: system {name!r} has {len(hyps)} segments, "
                                   f"reference {i + 1} has {len(ref)}")
     table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang))
-    return table.corpus_scores()
+    return table.corpus_scores(significance)
 
 
 def score_files(
@@ -41,6 +47,7 @@ def score_files(
     src: str | None = None,
     metrics: Sequence[str] = DEFAULT_METRICS,
     tgt_lang: str | None = None,
+    significance: Settings | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """`score` on files; each hypothesis is a path or NAME=PATH (the name defaults to the file name)."""
     make_metrics(metrics, "en")  # unknown metric names fail before any file is read
@@ -57,7 +64,7 @@ def score_files(
         check_aligned(files + [(path, lines)])
         systems[name] = lines
     lang = tgt_lang or lang_from_suffix(references[0]) or "en"
-    return score(systems, ref_streams, metrics, lang)
+    return score(systems, ref_streams, metrics, lang, significance)
 
 
 def run(config: Config | str | Path, overrides: Sequence[str] = (), stages: Sequence[str] | None = None) -> RunDir:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .metrics import Metric
+from .metrics.fast import stats_many
+from .significance import Settings, analyse
 
 
 @dataclass
@@ -21,9 +23,10 @@ class ScoreTable:
     def systems(self) -> list[str]:
         return list(self.stats)
 
-    def corpus_scores(self) -> dict[str, dict[str, dict]]:
-        """`{system: {metric: {"score", "signature", "higher_is_better"}}}`."""
-        return {
+    def corpus_scores(self, significance: Settings | None = None) -> dict[str, dict[str, dict]]:
+        """`{system: {metric: {"score", "signature", "higher_is_better"}}}`; with `significance` settings each
+        entry also gets `"ci"`, `"p_value"` (vs `"baseline"`) and `"cluster"` (see `eval.significance`)."""
+        scores = {
             system: {
                 m.name: {
                     "score": m.corpus_score(by_metric[m.name]),
@@ -34,6 +37,11 @@ class ScoreTable:
             }
             for system, by_metric in self.stats.items()
         }
+        if significance is not None and significance.enabled:
+            for system, by_metric in analyse(self.metrics, self.stats, significance).items():
+                for metric, extra in by_metric.items():
+                    scores[system][metric].update(extra)
+        return scores
 
     def sentence_scores(self, system: str) -> list[dict[str, float]]:
         """Per segment: `{metric: sentence score}`."""
@@ -45,8 +53,10 @@ class ScoreTable:
 def score_systems(
     hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]], metrics: list[Metric]
 ) -> ScoreTable:
-    """Score every system against the same reference streams."""
+    """Score every system against the same reference streams (statistics of all systems at once, see
+    `eval.metrics.fast.stats_many`)."""
     table = ScoreTable(metrics)
-    for system, hyps in hypotheses.items():
-        table.stats[system] = {m.name: m.stats(hyps, references) for m in metrics}
+    for m in metrics:
+        m.num_refs = len(references)
+    table.stats = stats_many(metrics, hypotheses, references)
     return table

@@ -16,6 +16,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metrics", "-m", default="bleu,chrf,chrf++,ter", help="comma-separated metrics")
     p.add_argument("--tgt-lang", default=None, help="target language (default: the reference's suffix, else en)")
     p.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    sig = p.add_argument_group("significance (paired, same resamples for every system; sacreBLEU-compatible)")
+    sig.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                     help="bootstrap resamples: 95%% CIs, p-values vs the baseline, significance clusters")
+    sig.add_argument("--ar", type=int, default=0, metavar="N", help="approximate-randomisation trials (p_value_ar)")
+    sig.add_argument("--seed", type=int, default=12345, help="random seed (default: 12345, as sacreBLEU)")
+    sig.add_argument("--baseline", metavar="NAME", help="system to compare against (default: best per metric)")
+    sig.add_argument("--alpha", type=float, default=0.05, help="significance level for clusters (default: 0.05)")
     p.set_defaults(func=main)
 
 
@@ -24,7 +31,12 @@ def main(args: argparse.Namespace) -> int:
     from ..leaderboard import system_rows, to_markdown
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    result = score_files(args.hypotheses, args.ref, src=args.src, metrics=metrics, tgt_lang=args.tgt_lang)
+    from ..significance import Settings
+
+    settings = Settings(bootstrap=args.bootstrap, ar=args.ar, seed=args.seed, baseline=args.baseline,
+                        alpha=args.alpha)
+    result = score_files(args.hypotheses, args.ref, src=args.src, metrics=metrics, tgt_lang=args.tgt_lang,
+                         significance=settings if settings.enabled else None)
     if args.format == "json":
         print(json.dumps({"systems": result}, ensure_ascii=False, indent=2))
     else:
