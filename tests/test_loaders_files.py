@@ -169,3 +169,30 @@ def test_files_round_trip(tmp_path, segments, crlf, bom, final_newline):
     assert len(seen) == (2 if blank else 0)
     if blank:
         assert seen[0].startswith(f"warning: {src}:{blank[0] + 1}: empty source segment ({len(blank)} in all")
+
+
+def test_document_ids_kept_through_resegmentation(shared, tmp_path):
+    """FLORES segments with their article URLs; a document-level system output (the references joined into
+    paragraphs, one per article) is re-segmented, and segments.jsonl shows each segment's id and document."""
+    import json
+
+    from eval.cli import main
+
+    d = shared / "testsets-zhen" / "flores200-devtest"
+    zh, en = read_lines(d / "zho_Hans.devtest")[:12], read_lines(d / "eng_Latn.devtest")[:12]
+    with open(d / "metadata_devtest.tsv", encoding="utf-8") as fh:
+        urls = [row["URL"] for row in csv.DictReader(fh, delimiter="\t")][:12]
+    src, ref, docs, hyp = (tmp_path / n for n in ("src.zh", "ref.en", "docs.txt", "hyp.en.txt"))
+    for path, lines in ((src, zh), (ref, en), (docs, urls)):
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    paragraphs = [" ".join(e for e, u in zip(en, urls) if u == url) for url in dict.fromkeys(urls)]
+    hyp.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    cfg = files_config(tmp_path, src, [ref], f"    documents: {docs}\n")
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(f"path: {src}}}", f"path: {hyp}, level: document}}"),
+                   encoding="utf-8")
+    assert main(["run", str(cfg)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "out" / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["document"] for r in rows] == urls and [r["id"] for r in rows] == [str(i) for i in range(12)]
+    assert [r["hypothesis"] for r in rows] == en
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["corpora"]["c"]["provenance"]["documents"] == str(docs)

@@ -164,3 +164,41 @@ def test_sacrebleu_unknown_testset_or_pair(tmp_path):
         load_config(write_config(tmp_path, SACRE.replace("wmt20\n", "wmt200\n")))
     with pytest.raises(ConfigError, match=r"corpora\.0\.pair: test set wmt20 has no pair 'zh-xx' \(pairs: .*zh-en"):
         load_config(write_config(tmp_path, SACRE.replace("zh-en", "zh-xx")))
+
+
+def test_hf_local_dataset_with_language_configs(tmp_path, shared):
+    """A dataset laid out like FLORES+ on the hub (one configuration per language, declared in README.md),
+    loaded through `load_dataset`; references come from `reference_config`, matched to sources by id."""
+    import json
+
+    d = shared / "testsets-zhen" / "flores200-devtest"
+    zh, en = read_lines(d / "zho_Hans.devtest")[:N], read_lines(d / "eng_Latn.devtest")[:N]
+    root = tmp_path / "flores_plus"
+    for lang, lines in (("cmn_Hans", zh), ("eng_Latn", en)):
+        rows = [{"id": i, "text": t, "url": f"u{i // 5}"} for i, t in enumerate(lines)]
+        if lang == "eng_Latn":
+            rows.reverse()  # matched by id, not by position
+        (root / lang).mkdir(parents=True)
+        (root / lang / "devtest.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                                   encoding="utf-8")
+    (root / "README.md").write_text("---\nconfigs:\n" + "".join(
+        f"- config_name: {lang}\n  data_files:\n  - split: devtest\n    path: {lang}/devtest.jsonl\n"
+        for lang in ("cmn_Hans", "eng_Latn")) + "---\n", encoding="utf-8")
+    cfg = write_config(tmp_path, f"""    type: hf
+    dataset: {root}
+    config: cmn_Hans
+    reference_config: eng_Latn
+    split: devtest
+    fields: {{source: text, reference: text, id: id, document: url}}
+    src_lang: zh
+    tgt_lang: en
+""")
+    corpus = load(cfg)
+    assert corpus.sources == zh and corpus.references == [en]
+    assert corpus.ids == [str(i) for i in range(N)] and corpus.documents[7] == "u1"
+    assert corpus.provenance["reference_config"] == "eng_Latn"
+    rows = [json.loads(line) for line in (root / "eng_Latn" / "devtest.jsonl").read_text(encoding="utf-8").split("\n")
+            if line]
+    (root / "eng_Latn" / "devtest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[1:]), encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"\[cmn_Hans/devtest\]: row 50: id '49' has no row in .*\[eng_Latn/devtest\]"):
+        load(cfg)

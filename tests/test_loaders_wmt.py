@@ -141,3 +141,13 @@ def test_wmt_unknown_reference_and_clashing_system(shared, tmp_path, capsys):
     assert main(["run", str(cfg)]) == 2
     assert "'NiuTrans' is configured and is also a system output" in capsys.readouterr().err
     shutil.rmtree(root)
+
+
+def test_wmt22_config_follows_wmt22_dir(shared, tmp_path, monkeypatch):
+    root = small_folder(shared, tmp_path, lines=12)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("WMT22_DIR", str(root))
+    config = load_config("configs/wmt22-zhen.yaml", ["corpora.wmt22-refAB.systems=[Online-B]"])
+    corpus = load_corpus(config.corpora[2], print)
+    assert len(corpus) == 12 and list(corpus.outputs) == ["Online-B"] and len(corpus.references) == 2
+    assert corpus.provenance["path"] == str(root)

@@ -69,6 +69,14 @@ def _texts(values: list[Any], field: str, where: Callable[[int], str]) -> list[s
     return values
 
 
+def column_keys(rows: dict[str, list[Any]], field: str, origin: str) -> list[str]:
+    """The values of key field `field` (ids, documents) as strings."""
+    def where(i: int) -> str:
+        return locate(origin, None, i)
+
+    return _keys(_column(rows, field, origin, where), field, where)
+
+
 def _keys(values: list[Any], field: str, where: Callable[[int], str]) -> list[str]:
     for i, value in enumerate(values):
         if value is None or isinstance(value, (dict, list)):
@@ -77,10 +85,11 @@ def _keys(values: list[Any], field: str, where: Callable[[int], str]) -> list[st
 
 
 def corpus_from_columns(values: dict[str, Any], rows: dict[str, list[Any]], origin: str, first_line: int | None,
-                        provenance: dict[str, Any]) -> Corpus:
+                        provenance: dict[str, Any], ref_rows: dict[str, list[Any]] | None = None) -> Corpus:
     """Build the corpus from column-major rows `{field: [value per row]}` as `fields` maps them.
 
     `origin` names the data (a file); `first_line` is the line of row 0 in it (None: report row numbers).
+    `ref_rows`, aligned with `rows`, hold the reference fields when they come from another table.
     """
     fields = values["fields"]
     def where(i: int) -> str:
@@ -89,7 +98,8 @@ def corpus_from_columns(values: dict[str, Any], rows: dict[str, list[Any]], orig
     sources = _texts(_column(rows, fields["source"], origin, where), fields["source"], where)
     if not sources:
         raise CorpusError(f"{origin}: no rows")
-    refs = [_texts(_column(rows, f, origin, where), f, where) for f in fields["reference"]]
+    refs = [_texts(_column(rows if ref_rows is None else ref_rows, f, origin, where), f, where)
+            for f in fields["reference"]]
     ids = _keys(_column(rows, fields["id"], origin, where), fields["id"], where) if fields["id"] else []
     docs = _keys(_column(rows, fields["document"], origin, where), fields["document"], where) \
         if fields["document"] else None
