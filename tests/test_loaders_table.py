@@ -177,3 +177,14 @@ def test_empty_segments_warn_or_reject(tmp_path, flores, capsys):
     assert corpus.provenance["empty_segments"] == {"reference 1": ["flores-0005"]}
     with pytest.raises(CorpusError, match=r"dev\.jsonl:6: empty reference 1 segment"):
         load(config(tmp_path, path, extra="    empty: reject\n"))
+
+
+def test_json_array(tmp_path, flores):
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(rows(flores), ensure_ascii=False, indent=1), encoding="utf-8")
+    corpus = load(config(tmp_path, path))
+    check_flores(corpus, flores)
+    assert corpus.locate(3) == f"{path}: row 4"
+    path.write_text(json.dumps(rows(flores), indent=1)[:-3], encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"dev\.json:\d+: invalid JSON"):
+        load(config(tmp_path, path))

@@ -15,7 +15,7 @@ from ..schema import Located, Option
 from ..textio import read_text
 from .fields import FIELDS, LANG_OPTIONS, check_fields, corpus_from_columns
 
-FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".tsv": "tsv", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = {".jsonl": "jsonl", ".json": "json", ".tsv": "tsv", ".csv": "csv", ".parquet": "parquet"}
 
 
 def quiet_datasets() -> Any:
@@ -29,12 +29,12 @@ def quiet_datasets() -> Any:
 
 @LOADERS.register("table")
 class TableLoader(CorpusLoader):
-    """One row per segment in a JSON-lines, TSV/CSV (with a header line) or Parquet file."""
+    """One row per segment in a JSON-lines or JSON-array, TSV/CSV (with a header line) or Parquet file."""
 
     options: ClassVar[list[Option]] = [
         Option("path", "str", "The table file.", example="data/dev.jsonl"),
-        Option("format", "str", "File format (default: from the suffix).", default=None, example="tsv",
-               choices=("jsonl", "tsv", "csv", "parquet")),
+        Option("format", "str", "File format (default: from the suffix; `json` is one array of objects).",
+               default=None, example="tsv", choices=("jsonl", "json", "tsv", "csv", "parquet")),
         FIELDS,
         *LANG_OPTIONS,
     ]
@@ -46,7 +46,7 @@ class TableLoader(CorpusLoader):
         values["format"] = values["format"] or FORMATS.get(suffix)
         if not values["format"]:
             raise loc.error(path + ("format",), f"cannot tell the format from {suffix or 'no suffix'!r}: "
-                                                f"set format to one of jsonl, tsv, csv, parquet")
+                                                f"set format to one of jsonl, json, tsv, csv, parquet")
         check_fields(values, loc, path)
 
     @classmethod
@@ -62,6 +62,8 @@ class TableLoader(CorpusLoader):
             if fmt == "jsonl":
                 _check_json_lines(path, lines)
                 first_line = 1 if all(line.strip() for line in lines) else None
+            elif fmt == "json":
+                _check_json_array(path, text)
             else:
                 header, one_row_per_line = _check_delimited(path, text, lines, fmt)
                 first_line = 2 if one_row_per_line else None
@@ -69,19 +71,29 @@ class TableLoader(CorpusLoader):
                 if fmt == "tsv":
                     kwargs.update(sep="\t", quoting=csv.QUOTE_NONE)
         datasets = quiet_datasets()
-        builder = {"jsonl": "json", "tsv": "csv", "csv": "csv", "parquet": "parquet"}[fmt]
+        builder = {"jsonl": "json", "json": "json", "tsv": "csv", "csv": "csv", "parquet": "parquet"}[fmt]
         if kwargs:  # every column is text: no NaN for 'NA', no int for '007'
             kwargs["features"] = datasets.Features({name: datasets.Value("string") for name in header})
         with tempfile.TemporaryDirectory(prefix="mteval-datasets-") as cache:
             try:
                 ds = datasets.load_dataset(builder, data_files=str(Path(path).resolve()), split="train",
                                            cache_dir=cache, keep_in_memory=True, **kwargs)
-            except Exception as exc:  # noqa: BLE001  datasets/pyarrow errors are many and untyped: report them in one line
+            except Exception as exc:  # noqa: BLE001  datasets/pyarrow errors are many and untyped
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise CorpusError(f"{path}: cannot read as {fmt}: {message}") from None
             rows = {name: ds[name] for name in ds.column_names}
             rows = {name: list(col) for name, col in rows.items()}
         return corpus_from_columns(values, rows, path, first_line, {"type": "table", "path": path, "format": fmt})
+
+
+def _check_json_array(path: str, text: str) -> None:
+    """The file must be one JSON array of objects; the first problem is reported with its line."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise CorpusError(f"{path}: expected a JSON array of objects (or JSON lines: one object per line, .jsonl)")
 
 
 def _check_json_lines(path: str, lines: list[str]) -> None:

@@ -28,11 +28,12 @@ def layout(values: dict[str, Any]) -> tuple[Path, dict[str, Path], dict[str, Pat
     root = _root(values["path"])
     src, tgt = values["pair"].split("-")
     stem = f"{values['testset']}.{values['pair']}"
-    source = root / "sources" / f"{stem}.src.{src}"
-    refs = {p.name[len(stem) + 5:-len(tgt) - 1]: p for p in sorted((root / "references").glob(f"{stem}.ref.*.{tgt}"))}
-    hyps = {p.name[len(stem) + 5:-len(tgt) - 1]: p
-            for p in sorted((root / "system-outputs").glob(f"{stem}.hyp.*.{tgt}"))}
-    return source, refs, hyps
+
+    def named(folder: str, kind: str) -> dict[str, Path]:  # '<stem>.<kind>.<NAME>.<tgt>' → {NAME: path}
+        files = sorted((root / folder).glob(f"{stem}.{kind}.*.{tgt}"))
+        return {p.name[len(stem) + len(kind) + 2:-len(tgt) - 1]: p for p in files}
+
+    return root / "sources" / f"{stem}.src.{src}", named("references", "ref"), named("system-outputs", "hyp")
 
 
 @LOADERS.register("wmt-systems")
@@ -68,7 +69,8 @@ class WmtSystemsLoader(CorpusLoader):
                                                      f"(found: {', '.join(found) or 'none'})")
         if not hyps:
             raise loc.error(path + ("path",), f"no system outputs in {source.parent.parent / 'system-outputs'} "
-                                              f"matching {values['testset']}.{values['pair']}.hyp.*.{tgt_of(values)}")
+                                              f"matching {values['testset']}.{values['pair']}.hyp.*."
+                                              f"{values['pair'].split('-')[1]}")
         for name in hyps:
             if not _NAME_RE.match(name):
                 raise loc.error(path + ("path",), f"system output {hyps[name]}: {name!r} is not a usable "
@@ -107,7 +109,3 @@ class WmtSystemsLoader(CorpusLoader):
             outputs=outputs,
             origins=[str(source), *(str(p) for p in refs.values())],
         )
-
-
-def tgt_of(values: dict[str, Any]) -> str:
-    return values["pair"].split("-")[1]
