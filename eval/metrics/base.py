@@ -19,6 +19,7 @@ class Metric:
 
     name: str
     higher_is_better: bool = True
+    num_refs: int | None = None  # reference streams of the statistics; set by `stats` or whoever computes them
 
     def __init__(self, tgt_lang: str) -> None:
         self.tgt_lang = tgt_lang

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from ..errors import MetricError
 from .base import METRICS, Metric
 
 CJK = frozenset({"zh", "yue", "ja", "ko"})
@@ -37,9 +38,14 @@ class SacreMetric(Metric):
     sentence_sb: BLEU | CHRF | TER
 
     def signature(self) -> str:
-        return f"{self.sb.get_signature().format()}"
+        """sacreBLEU's signature, with `nrefs` from `num_refs` (statistics may be computed elsewhere, e.g. in
+        worker processes, so sacreBLEU's own object has not necessarily seen the references)."""
+        if self.num_refs is None:
+            raise MetricError(f"{self.name}: the signature needs the number of references; compute statistics first")
+        return self.sb._SIGNATURE_TYPE({**vars(self.sb), "num_refs": self.num_refs}).format()
 
     def stats(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> np.ndarray:
+        self.num_refs = len(references)
         rows = self.sb._extract_corpus_statistics(list(hypotheses), [list(r) for r in references])
         return np.asarray(rows, dtype=np.float64).reshape(len(hypotheses), -1)
 
