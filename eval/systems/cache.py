@@ -133,9 +133,13 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def cache_path(setting: str | None, output: Path) -> Path | None:
+def cache_path(setting: str | bool | None, output: Path) -> Path | None:
     """The cache file for a config's `cache:` value: default `<run folder's parent>/.cache/translations.sqlite`,
-    `off` disables caching."""
-    if setting is None:
+    `false` disables caching."""
+    if setting is None or setting is True:
         return output.parent / ".cache" / "translations.sqlite"
-    return None if setting.strip().lower() in ("off", "none", "false") else Path(setting)
+    if setting is False:
+        return None
+    if not isinstance(setting, str) or not setting.strip():
+        raise RunError(f"cache: expected a file path or false, got {setting!r}")
+    return Path(setting)
