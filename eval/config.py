@@ -38,8 +38,8 @@ TOP_OPTIONS = [
     Option("metrics", "list[str]", "Metrics to compute.", default=list(DEFAULT_METRICS),
            example=["bleu", "chrf"]),
     Option("report", "bool", "Write report.html into the run folder.", default=True, example=False),
-    Option("cache", "str", "Translation cache (SQLite) shared by runs; default `<run folder's parent>/.cache/"
-           "translations.sqlite`; `off` disables it.", default=None, example="results/.cache/translations.sqlite"),
+    Option("cache", "any", "Translation cache (SQLite file) shared by runs; default `<run folder's parent>/.cache/"
+           "translations.sqlite`; `false` disables it.", default=None, example="results/.cache/translations.sqlite"),
     Option("significance", "dict", "Bootstrap 95% CIs, paired p-values and significance clusters per metric "
            "(see the significance keys).", default={}, example={"bootstrap": 1000, "ar": 10000},
            fields=tuple(SIGNIFICANCE_OPTIONS)),
