@@ -178,6 +178,11 @@ def test_seed_report_in_chromium(page, tmp_path):
     assert page.js("document.getElementById('status').textContent").startswith("1 of 11 segments match")
     choose(page, "f-kind", "")
     assert count(page, ".seg") == 11
+    # word diff against the reference, as in the terminal view
+    page.js("document.getElementById('f-diff').click()")
+    diff = page.js("Array.from(document.querySelectorAll('#seg-6 .diff > *')).map(e => [e.tagName, e.textContent])")
+    assert diff[-2:] == [["DEL", "de-escalate tensions."], ["INS", "relax. intense situation."]]
+    assert "diff=1" in page.js("location.hash")
     # a flag in the flag list links to its segment
     page.js("document.querySelectorAll('#flag-rows a.flag-link')[1].click()")
     page.js("new Promise(r => setTimeout(r, 50))")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from ..leaderboard import system_rows
 from .runview import CorpusView
 
 BAR, WHISKER = "#4c78a8", "#222222"
@@ -36,12 +37,17 @@ def _grid(n: int, systems: int) -> tuple[int, int, tuple[float, float]]:
     return rows, cols, (3.0 * cols + 1.5, rows * (1.1 + 0.24 * systems))
 
 
+def _order(view: CorpusView) -> list[str]:
+    """Systems bottom-up as barh/boxplot draw them, so the leaderboard's best (first metric) is on top."""
+    return [row["system"] for row in reversed(system_rows(view.scores))]
+
+
 def score_bars(view: CorpusView) -> str:
     """One panel per metric: horizontal bars of corpus scores, 95% CI whiskers when scores.json has `ci`."""
     plt = _pyplot()
     rows, cols, size = _grid(len(view.metrics), len(view.systems))
     fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True, layout="constrained")
-    order = list(reversed(view.systems))
+    order = _order(view)
     for ax, metric in zip(axes.flat, view.metrics, strict=False):
         infos = [view.scores[s].get(metric, {}) for s in order]
         values = [info.get("score", 0.0) for info in infos]
@@ -65,7 +71,7 @@ def score_spread(view: CorpusView) -> str:
     plt = _pyplot()
     rows, cols, size = _grid(len(view.metrics), len(view.systems))
     fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True, layout="constrained")
-    order = list(reversed(view.systems))
+    order = _order(view)
     for ax, metric in zip(axes.flat, view.metrics, strict=False):
         data = [[v for v in view.sentence[s][metric] if v is not None] for s in order]
         ax.boxplot(data, orientation="horizontal", widths=0.6, showmeans=True, sym=".",

@@ -50,7 +50,7 @@
   function defaults(corpus) {
     var C = DATA.corpora[corpus];
     return { corpus: corpus, systems: C.systems.slice(), kind: "", sev: "", metric: C.metrics.length ? C.metrics[0].name : "",
-             min: "", max: "", sort: "index", id: "", page: 1, fpage: 1, focus: null };
+             min: "", max: "", sort: "index", id: "", diff: false, page: 1, fpage: 1, focus: null };
   }
 
   function readHash() {
@@ -62,6 +62,7 @@
     var sys = p.getAll("sys").filter(function (x) { return C.systems.indexOf(x) >= 0; });
     if (sys.length) s.systems = sys;
     ["kind", "sev", "metric", "min", "max", "sort", "id"].forEach(function (k) { if (p.has(k)) s[k] = p.get(k); });
+    s.diff = p.get("diff") === "1";
     s.page = Math.max(1, parseInt(p.get("page") || "1", 10) || 1);
     s.fpage = Math.max(1, parseInt(p.get("fpage") || "1", 10) || 1);
     if (p.has("focus")) { var f = parseInt(p.get("focus"), 10); if (f >= 0 && f < C.n) s.focus = f; }
@@ -75,6 +76,7 @@
     ["kind", "sev", "min", "max", "id"].forEach(function (k) { if (s[k] !== "") p.set(k, s[k]); });
     if (C.metrics.length && s.metric !== C.metrics[0].name) p.set("metric", s.metric);
     if (s.sort !== "index") p.set("sort", s.sort);
+    if (s.diff) p.set("diff", "1");
     if (s.page > 1) p.set("page", s.page);
     if (s.fpage > 1) p.set("fpage", s.fpage);
     if (s.focus !== null) p.set("focus", s.focus);
@@ -143,6 +145,31 @@
     return div;
   }
 
+  /* Word diff of a hypothesis against a reference (longest common subsequence of whitespace tokens). */
+  function wordDiff(ref, hyp) {
+    var a = ref.split(/\s+/).filter(Boolean), b = hyp.split(/\s+/).filter(Boolean);
+    var n = a.length, m = b.length, L = new Array((n + 1) * (m + 1)).fill(0);
+    for (var i = n - 1; i >= 0; i--) for (var j = m - 1; j >= 0; j--)
+      L[i * (m + 1) + j] = a[i] === b[j] ? L[(i + 1) * (m + 1) + j + 1] + 1 : Math.max(L[(i + 1) * (m + 1) + j], L[i * (m + 1) + j + 1]);
+    var out = [], x = 0, y = 0;
+    function push(op, w) { var last = out[out.length - 1]; if (last && last[0] === op) last[1] += " " + w; else out.push([op, w]); }
+    while (x < n || y < m) {
+      if (x < n && y < m && a[x] === b[y]) { push("=", a[x]); x++; y++; }
+      else if (x < n && (y === m || L[(x + 1) * (m + 1) + y] >= L[x * (m + 1) + y + 1])) { push("-", a[x]); x++; }
+      else { push("+", b[y]); y++; }
+    }
+    return out;
+  }
+
+  function diffNode(ref, hyp) {
+    var div = el("div", "diff");
+    wordDiff(ref, hyp).forEach(function (p, k) {
+      if (k) div.appendChild(document.createTextNode(" "));
+      div.appendChild(p[0] === "=" ? document.createTextNode(p[1]) : el(p[0] === "+" ? "ins" : "del", null, p[1]));
+    });
+    return div;
+  }
+
   function row(label, text, lang) {
     var r = el("div", "row");
     r.appendChild(el("div", "label", label));
@@ -174,6 +201,7 @@
       var text = highlighted(C.hyps[name][i], flags, C);
       if (C.tgt_lang) text.lang = C.tgt_lang;
       box.appendChild(text);
+      if (state.diff && C.refs[i].length) box.appendChild(diffNode(C.refs[i][0], C.hyps[name][i]));
       if (flags.length) {
         var ul = el("ul", "flagnotes");
         flags.forEach(function (f) {
@@ -231,6 +259,7 @@
     $("f-max").value = state.max;
     $("f-sort").value = state.sort;
     $("f-seg").value = state.id;
+    $("f-diff").checked = state.diff;
     var fs = $("f-systems");
     Array.prototype.slice.call(fs.querySelectorAll("label")).forEach(function (l) { l.remove(); });
     C.systems.forEach(function (name) {
@@ -255,6 +284,7 @@
     state.max = $("f-max").value;
     state.sort = $("f-sort").value;
     state.id = $("f-seg").value.trim();
+    state.diff = $("f-diff").checked;
     var checked = Array.prototype.slice.call($("f-systems").querySelectorAll("input:checked")).map(function (c) { return c.value; });
     state.systems = C.systems.filter(function (s) { return checked.indexOf(s) >= 0; });
     state.page = 1;
