@@ -4,6 +4,7 @@ bad tables fail with the file, line or row, and the problem."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -65,6 +66,7 @@ def test_jsonl(tmp_path, flores):
     corpus = load(config(tmp_path, path))
     check_flores(corpus, flores)
     assert corpus.provenance["format"] == "jsonl" and corpus.locate(4) == f"{path}:5"
+    assert corpus.provenance["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_tsv_keeps_quotes_and_text_ids(tmp_path, flores):

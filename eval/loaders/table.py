@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import tempfile
@@ -83,7 +84,9 @@ class TableLoader(CorpusLoader):
                 raise CorpusError(f"{path}: cannot read as {fmt}: {message}") from None
             rows = {name: ds[name] for name in ds.column_names}
             rows = {name: list(col) for name, col in rows.items()}
-        return corpus_from_columns(values, rows, path, first_line, {"type": "table", "path": path, "format": fmt})
+        sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        provenance = {"type": "table", "path": path, "format": fmt, "sha256": sha256}
+        return corpus_from_columns(values, rows, path, first_line, provenance)
 
 
 def _check_json_array(path: str, text: str) -> None:
