@@ -61,7 +61,6 @@ SYSTEM_OPTIONS = [
 ]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-_SAFE = yaml.SafeLoader("")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -111,25 +110,48 @@ def _expand(value: str, origin: str) -> str:
     return _VAR_RE.sub(sub, value)
 
 
-def _to_python(node: yaml.Node, path: tuple, file: str, origins: dict[tuple, str]) -> Any:
-    """Build plain data from a composed YAML node (safe constructors only), recording each key's line."""
-    origin = f"{file}:{node.start_mark.line + 1}"
-    origins[path] = origin
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = _SAFE.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                raise ConfigError(f"{file}:{key_node.start_mark.line + 1}: mapping keys must be strings")
-            if key in out:
-                raise ConfigError(f"{file}:{key_node.start_mark.line + 1}: duplicate key {key!r}")
-            out[key] = _to_python(value_node, path + (key,), file, origins)
-            origins[path + (key,)] = f"{file}:{key_node.start_mark.line + 1}"
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(v, path + (i,), file, origins) for i, v in enumerate(node.value)]
-    value = _SAFE.construct_object(node, deep=True)
-    return _expand(value, origin) if isinstance(value, str) else value
+_PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
+class _Builder:
+    """Builds plain data from a composed YAML node (PyYAML's safe scalar constructors only), recording lines."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.origins: dict[tuple, str] = {}
+        self.scalars = yaml.constructor.SafeConstructor()
+        self.open: set[int] = set()  # nodes being built: an alias back into one of them is a cycle
+
+    def build(self, node: yaml.Node, path: tuple = ()) -> Any:
+        origin = f"{self.file}:{node.start_mark.line + 1}"
+        self.origins[path] = origin
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalars.construct_object(node)
+            if isinstance(value, str):
+                return _expand(value, origin)
+            # dates and binary stay as written: config data is plain JSON
+            return value if value is None or isinstance(value, (bool, int, float)) else node.value
+        if node.tag != _PLAIN_TAGS[type(node)]:
+            raise ConfigError(f"{origin}: unsupported YAML tag {node.tag!r} (plain mappings, lists and scalars only)")
+        if id(node) in self.open:
+            raise ConfigError(f"{origin}: recursive YAML alias")
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(v, path + (i,)) for i, v in enumerate(node.value)]
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                where = f"{self.file}:{key_node.start_mark.line + 1}"
+                key = self.scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                if not isinstance(key, str):
+                    raise ConfigError(f"{where}: mapping keys must be strings")
+                if key in out:
+                    raise ConfigError(f"{where}: duplicate key {key!r}")
+                out[key] = self.build(value_node, path + (key,))
+                self.origins[path + (key,)] = where
+            return out
+        finally:
+            self.open.discard(id(node))
 
 
 def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, str]]:
@@ -143,13 +165,25 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, str]]:
         raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
     if node is None:
         raise ConfigError(f"{file}: config is empty")
-    origins: dict[tuple, str] = {}
+    builder = _Builder(file)
     try:
-        return _to_python(node, (), file, origins), origins
+        return builder.build(node), builder.origins
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}" if mark else file
         raise ConfigError(f"{where}: {exc.problem}") from None
+
+
+def _list_index(items: list, parts: list[str], i: int) -> tuple[int, int]:
+    """(index, parts used) of the list item named by parts[i:]: an index, or a `name` (which may contain dots)."""
+    if parts[i].isdigit() and int(parts[i]) < len(items):
+        return int(parts[i]), 1
+    names = [x.get("name") if isinstance(x, dict) else None for x in items]
+    for used in range(len(parts) - i, 0, -1):  # the longest dotted name first
+        name = ".".join(parts[i:i + used])
+        if name in names:
+            return names.index(name), used
+    raise KeyError(parts[i])
 
 
 def _apply_override(data: dict[str, Any], item: str, origins: dict[tuple, str]) -> None:
@@ -162,31 +196,26 @@ def _apply_override(data: dict[str, Any], item: str, origins: dict[tuple, str]) 
     except yaml.YAMLError:
         value = raw
     parts = key.split(".")
+    parent: Any = None
     node: Any = data
     path: tuple = ()
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
+    i = 0
+    while i < len(parts):
         if isinstance(node, list):
-            if part.isdigit() and int(part) < len(node):
-                idx: Any = int(part)
-            else:
-                names = [x.get("name") if isinstance(x, dict) else None for x in node]
-                if part not in names:
-                    raise ConfigError(f"--set {item}: no list item {part!r} under {'.'.join(parts[:i]) or 'top'}")
-                idx = names.index(part)
-            path += (idx,)
-            if last:
-                node[idx] = value
-            else:
-                node = node[idx]
+            try:
+                step, used = _list_index(node, parts, i)
+            except KeyError:
+                raise ConfigError(f"--set {item}: no list item {parts[i]!r} under {'.'.join(parts[:i])}") from None
         elif isinstance(node, dict):
-            path += (part,)
-            if last:
-                node[part] = value
-            else:
-                node = node.setdefault(part, {})
+            step, used = parts[i], 1
+            node.setdefault(step, {} if i + used < len(parts) else None)
         else:
             raise ConfigError(f"--set {item}: {'.'.join(parts[:i])} is not a mapping or list")
+        parent, path, i = node, path + (step,), i + used
+        node = node[step]
+    parent[path[-1]] = value
+    for located in [p for p in origins if p[:len(path)] == path]:  # the old value's lines no longer apply
+        del origins[located]
     origins[path] = f"--set {key}"
 
 
@@ -235,6 +264,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             if not isinstance(item, dict):
                 raise loc.error(path, f"expected a mapping, got {type(item).__name__}")
             kind = item.get(key, next(o.default for o in common if o.name == key))
+            if not isinstance(kind, str):
+                raise loc.error(path + (key,), f"expected str, got {type(kind).__name__} {kind!r}")
             if kind not in registry:
                 raise loc.error(path + (key,), f"unknown {key} {kind!r} (known: {', '.join(registry.names())})")
             cls = registry.get(kind)
@@ -251,4 +282,6 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     for i, metric in enumerate(data["metrics"]):
         if metric not in METRICS:
             raise loc.error(("metrics", i), f"unknown metric {metric!r} (known: {', '.join(METRICS.names())})")
+        if metric in data["metrics"][:i]:
+            raise loc.error(("metrics", i), f"duplicate metric {metric!r}")
     return Config(file, data, loc)
