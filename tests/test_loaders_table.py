@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eval.cli import main
 from eval.config import load_config
@@ -190,3 +192,33 @@ def test_json_array(tmp_path, flores):
     path.write_text(json.dumps(rows(flores), indent=1)[:-3], encoding="utf-8")
     with pytest.raises(CorpusError, match=r"dev\.json:\d+: invalid JSON"):
         load(config(tmp_path, path))
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r\x0b\x0c\x1c\x1d\x1e\x85"
+                             "\u2028\u2029"), max_size=20)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=8), bom=st.booleans(), crlf=st.booleans())
+def test_jsonl_round_trip(tmp_path, data, bom, crlf):
+    """Any Unicode (line breaks, quotes, blanks included) survives JSONL with or without BOM and CRLF."""
+    end = "\r\n" if crlf else "\n"
+    body = end.join(json.dumps({"id": f"s{i}", "zh": z, "en": e}) for i, (z, e) in enumerate(data)) + end
+    path = tmp_path / "dev.jsonl"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8"))
+    corpus = load(config(tmp_path, path, "{source: zh, reference: en, id: id}"), lambda msg: None)
+    assert corpus.sources == [z for z, _ in data] and corpus.references == [[e for _, e in data]]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.tuples(CELL, CELL), min_size=1, max_size=8), bom=st.booleans(), crlf=st.booleans())
+def test_tsv_round_trip(tmp_path, data, bom, crlf):
+    """Any tab- and newline-free Unicode (quotes, 'NA', blanks included) survives TSV with or without BOM/CRLF."""
+    end = "\r\n" if crlf else "\n"
+    body = end.join(["id\tzh\ten", *(f"{i:03d}\t{z}\t{e}" for i, (z, e) in enumerate(data))]) + end
+    path = tmp_path / "dev.tsv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8"))
+    corpus = load(config(tmp_path, path, "{source: zh, reference: en, id: id}"), lambda msg: None)
+    assert corpus.sources == [z for z, _ in data] and corpus.references == [[e for _, e in data]]
+    assert corpus.ids == [f"{i:03d}" for i in range(len(data))]
