@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,43 @@ def test_document_ids_kept_through_resegmentation(shared, tmp_path):
     assert [r["hypothesis"] for r in rows] == en
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["corpora"]["c"]["provenance"]["documents"] == str(docs)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("misaligned", r"line counts differ: .*src\.zh has 6 lines, .*ref\.en has 5 lines"),
+    ("utf8", r"src\.zh:3: invalid UTF-8 at byte offset"),
+    ("line-ends", r"src\.zh:2: mixed line endings: CRLF here, LF on line 1"),
+    ("duplicate-ids", r"src\.zh:4: duplicate segment id 'a'"),
+    ("empty", r"ref\.en:2: empty reference 1 segment"),
+    ("missing-field", r"dev\.jsonl:3: field 'en' is missing \(null\)"),
+])
+def test_bad_input_via_cli_writes_nothing(tmp_path, capsys, case, message):
+    from eval.cli import main
+
+    src, ref, ids = tmp_path / "src.zh", tmp_path / "ref.en", tmp_path / "ids.txt"
+    src.write_bytes("一\n二\n三\n四\n五\n".encode())
+    ref.write_text("one\ntwo\nthree\nfour\nfive\n", encoding="utf-8")
+    extra = "    empty: reject\n"
+    if case == "misaligned":
+        src.write_bytes(src.read_bytes() + "六\n".encode())
+    elif case == "utf8":
+        src.write_bytes("一\n二\n".encode() + b"\xe4\xb8\n")
+    elif case == "line-ends":
+        src.write_bytes("一\n二\r\n三\n四\n五\n".encode())
+    elif case == "duplicate-ids":
+        ids.write_text("a\nb\nc\na\nd\n", encoding="utf-8")
+        extra += f"    ids: {ids}\n"
+    elif case == "empty":
+        ref.write_text("one\n \nthree\nfour\nfive\n", encoding="utf-8")
+    cfg = files_config(tmp_path, src, [ref], extra)
+    if case == "missing-field":
+        table = tmp_path / "dev.jsonl"
+        table.write_text('{"zh": "一", "en": "one"}\n{"zh": "二", "en": "two"}\n{"zh": "三"}\n', encoding="utf-8")
+        cfg.write_text(cfg.read_text(encoding="utf-8").replace("    type: files\n", f"    type: table\n    path: {table}\n"
+                                                               "    fields: {source: zh, reference: en}\n")
+                       .replace(f"    source: {src}\n    references:\n      - {ref}\n", ""), encoding="utf-8")
+    assert main(["run", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mteval: error: ") and err.count("\n") == 1
+    assert re.search(message, err), err
+    assert not (tmp_path / "out").exists()
