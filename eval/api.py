@@ -49,7 +49,8 @@ def score_files(
     tgt_lang: str | None = None,
     significance: Settings | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """`score` on files; each hypothesis is a path or NAME=PATH (the name defaults to the file name)."""
+    """`score` on files; each hypothesis is a path or NAME=PATH (the name defaults to the file name; an existing
+    file whose name contains '=' is a path)."""
     make_metrics(metrics, "en")  # unknown metric names fail before any file is read
     ref_streams = [read_lines(path) for path in references]
     files = list(zip(references, ref_streams))
@@ -58,8 +59,10 @@ def score_files(
     systems: dict[str, list[str]] = {}
     for item in hypotheses:
         name, sep, path = item.partition("=")
-        if not sep:
+        if not sep or Path(item).is_file():
             name, path = Path(item).name, item
+        if name in systems:
+            raise CorpusError(f"{path}: duplicate system name {name!r}; name it with NAME=PATH")
         lines = read_lines(path)
         check_aligned(files + [(path, lines)])
         systems[name] = lines

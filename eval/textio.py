@@ -32,16 +32,16 @@ def _decode(path: str | Path) -> str:
         raise CorpusError(f"{p}: is a directory, expected a text file") from None
     except OSError as exc:
         raise CorpusError(f"{p}: cannot read: {exc.strerror}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        text = data.decode("utf-8")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        offset = bom + exc.start  # in the file, BOM included
+        ends = list(re.finditer(rb"\r\n|\r|\n", data[:offset]))
+        col = offset - (ends[-1].end() if ends else 0)
         raise CorpusError(
-            f"{p}:{line}: invalid UTF-8 at byte offset {exc.start} (byte {col} of the line): "
-            f"{data[exc.start:exc.start + 1]!r}"
+            f"{p}:{len(ends) + 1}: invalid UTF-8 at byte offset {offset} (byte {col} of the line): "
+            f"{data[offset:offset + 1]!r}"
         ) from None
     return text
 
