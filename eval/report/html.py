@@ -24,7 +24,23 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None) -> dict[str, Any]:
+class _Strings:
+    """A string table: texts shared by corpora or systems (same sources, identical hypotheses) are stored once."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.items: list[str] = []
+
+    def __call__(self, text: str) -> int:
+        i = self.index.get(text)
+        if i is None:
+            i = self.index[text] = len(self.items)
+            self.items.append(text)
+        return i
+
+
+def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, text: _Strings) -> dict[str, Any]:
+    """One corpus for the page script; `src`, `refs` and `hyps` hold indices into the string table."""
     kinds = sorted({f.kind for f in view.all_flags()})
     return {
         "name": view.name,
@@ -34,9 +50,9 @@ def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None) -
         "metrics": [{"name": m, "higher": view.higher_is_better[m]} for m in view.metrics],
         "ids": view.ids,
         "docs": view.documents if any(view.documents) else None,
-        "src": view.sources,
-        "refs": view.references,
-        "hyps": {s: [h.strip() for h in view.hypotheses[s]] for s in view.systems},
+        "src": [text(s) for s in view.sources],
+        "refs": [[text(r) for r in refs] for refs in view.references],
+        "hyps": {s: [text(h.strip()) for h in view.hypotheses[s]] for s in view.systems},
         "scores": {s: {m: [_round(v) for v in view.sentence[s][m]] for m in view.metrics} for s in view.systems},
         "kinds": kinds,
         "flags": [[view.systems.index(f.system), f.segment, f.start, f.end, int(f.severity == "major"),
@@ -90,6 +106,7 @@ def render_report(run: RunView, title: str | None = None) -> str:
     script = (ASSETS / "report.js").read_text(encoding="utf-8")
     langs = run.manifest.get("corpora", {})
     corpora = []
+    strings = _Strings()
     for view in run.corpora.values():
         lang = langs.get(view.name, {})
         corpora.append({
@@ -102,9 +119,9 @@ def render_report(run: RunView, title: str | None = None) -> str:
             "signatures": _signatures(view),
             "bars": _img(score_bars(view)) if view.metrics else None,
             "spread": _img(score_spread(view)) if view.metrics and len(view) else None,
-            "data": _corpus_data(view, lang.get("src_lang"), lang.get("tgt_lang")),
+            "data": _corpus_data(view, lang.get("src_lang"), lang.get("tgt_lang"), strings),
         })
-    data = {"corpora": [c.pop("data") for c in corpora], "has_flags": run.has_flags}
+    data = {"corpora": [c.pop("data") for c in corpora], "text": strings.items, "has_flags": run.has_flags}
     script_hash = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     return env.get_template("report.html.j2").render(
         title=title or f"mteval report: {run.manifest.get('mteval_run') or run.root.name}",

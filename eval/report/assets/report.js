@@ -40,7 +40,12 @@
   });
 
   /* ---- per-corpus indexes ---- */
+  var T = DATA.text;
+  function texts(ids) { return ids.map(function (i) { return T[i]; }); }
   DATA.corpora.forEach(function (C) {
+    C.src = texts(C.src);
+    C.refs = C.refs.map(texts);
+    C.systems.forEach(function (s) { C.hyps[s] = texts(C.hyps[s]); });
     C.n = C.src.length;
     C.fl = C.systems.map(function () { return {}; });
     C.flags.forEach(function (f) { (C.fl[f[0]][f[1]] = C.fl[f[0]][f[1]] || []).push(f); });
