@@ -78,8 +78,13 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     shown = [_markdown_cells(r) for r in rows]
     cols = _columns(shown)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    lines += ["| " + " | ".join(r.get(c, "") for c in cols) + " |" for r in shown]
+    lines += ["| " + " | ".join(_cell(r.get(c, "")) for c in cols) + " |" for r in shown]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a `|` or a line break in a (user-chosen) system name would break the table."""
+    return " ".join(text.replace("|", "\\|").split())
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
