@@ -160,7 +160,7 @@ def test_sacrebleu_local_copy_through_sacrebleu(tmp_path, shared, wmt20, no_netw
 
 
 def test_sacrebleu_unknown_testset_or_pair(tmp_path):
-    with pytest.raises(ConfigError, match=r"c\.yaml:4: corpora\.0\.testset: unknown sacreBLEU test set 'wmt200'"):
+    with pytest.raises(ConfigError, match=r"c\.yaml:4: corpora\.0\.testset: unknown sacreBLEU test set 'wmt200' \(did you mean wmt20"):
         load_config(write_config(tmp_path, SACRE.replace("wmt20\n", "wmt200\n")))
     with pytest.raises(ConfigError, match=r"corpora\.0\.pair: test set wmt20 has no pair 'zh-xx' \(pairs: .*zh-en"):
         load_config(write_config(tmp_path, SACRE.replace("zh-en", "zh-xx")))

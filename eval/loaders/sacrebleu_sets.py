@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,9 +38,9 @@ class SacrebleuLoader(CorpusLoader):
         sets = _datasets()
         name, pair = values["testset"], values["pair"]
         if name not in sets:
-            near = [s for s in sets if s.split("/")[0] == name.split("/")[0][:4] or s.startswith(name[:4])]
-            raise loc.error(path + ("testset",), f"unknown sacreBLEU test set {name!r}"
-                                                 f" (e.g. {', '.join(sorted(near)[:8]) or ', '.join(list(sets)[:8])})")
+            near = difflib.get_close_matches(name, list(sets), n=5) or list(sets)[:5]
+            raise loc.error(path + ("testset",), f"unknown sacreBLEU test set {name!r} (did you mean "
+                                                 f"{', '.join(near)}? `sacrebleu --list` lists them all)")
         if pair not in sets[name].langpairs:
             raise loc.error(path + ("pair",), f"test set {name} has no pair {pair!r} "
                                               f"(pairs: {', '.join(sorted(sets[name].langpairs))})")
