@@ -76,8 +76,12 @@ def _p_value(sample_stats: np.ndarray, observed: float) -> float:
 
 
 def bootstrap_p(resampled: np.ndarray, scores: np.ndarray, a: int, b: int) -> float:
-    """Paired bootstrap p-value of the difference between systems a and b (sacreBLEU `_paired_bs_test`)."""
+    """Paired bootstrap p-value of the difference between systems a and b (sacreBLEU `_paired_bs_test`).
+
+    Systems that score the same on every resample get 1.0 (sacreBLEU's formula would give 1 / (resamples + 1))."""
     diffs = np.abs(resampled[:, a] - resampled[:, b])
+    if scores[a] == scores[b] and not diffs.any():
+        return 1.0
     return _p_value(diffs - diffs.mean(), abs(scores[a] - scores[b]))
 
 
@@ -88,7 +92,8 @@ def ci_bounds(samples: np.ndarray) -> tuple[float, float]:
     return float(s[lo]), float(s[len(s) - lo - 1])
 
 
-def clusters(order: list[int], resampled: np.ndarray, scores: np.ndarray, alpha: float) -> dict[int, int]:
+def clusters(order: list[int], resampled: np.ndarray, scores: np.ndarray, alpha: float,
+             higher_is_better: bool = True) -> dict[int, int]:
     """WMT-style ranking with ties: walking from the best system down, a system joins the current cluster unless
     it is significantly worse (paired bootstrap p < alpha) than one of the cluster's members; then it opens the
     next cluster. Returns system position → cluster number (1 = top)."""
@@ -96,7 +101,8 @@ def clusters(order: list[int], resampled: np.ndarray, scores: np.ndarray, alpha:
     members: list[int] = []
     number = 1
     for s in order:
-        if members and any(bootstrap_p(resampled, scores, m, s) < alpha for m in members):
+        better = [m for m in members if (scores[m] > scores[s]) == higher_is_better and scores[m] != scores[s]]
+        if any(bootstrap_p(resampled, scores, m, s) < alpha for m in better):
             number += 1
             members = []
         members.append(s)
@@ -146,7 +152,7 @@ def analyse(metrics: list[Metric], stats: dict[str, dict[str, np.ndarray]], sett
         sign = 1.0 if m.higher_is_better else -1.0
         order = sorted(range(len(systems)), key=lambda i: (-sign * sc[i], i))
         base = systems.index(settings.baseline) if settings.baseline in systems else order[0]
-        cl = clusters(order, rs, sc, settings.alpha) if len(rs) else {}
+        cl = clusters(order, rs, sc, settings.alpha, m.higher_is_better) if len(rs) else {}
         for i, s in enumerate(systems):
             entry: dict[str, Any] = {"baseline": systems[base]}
             if len(rs):

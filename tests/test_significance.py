@@ -1,0 +1,107 @@
+"""Paired bootstrap / approximate randomisation agree with sacrebleu.significance; clusters; TER direction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.significance import PairedTest, _bootstrap_resample
+
+from eval.errors import ConfigError
+from eval.metrics import make_metrics
+from eval.metrics.fast import stats_many
+from eval.significance import Settings, analyse, resample_counts
+
+SYSTEMS = ("AISP-SJTU", "HuaweiTSC", "Online-G", "DLUT")  # close calls (p 0.2–0.4) and a clear loser
+
+
+@pytest.fixture(scope="module")
+def wmt22():
+    from .conftest import SHARED
+
+    d = SHARED / "wmt22-general-zhen"
+    if not d.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED}")
+    ref = (d / "references" / "generaltest2022.zh-en.ref.A.en").read_text(encoding="utf-8").splitlines()
+    hyps = {s: (d / "system-outputs" / f"generaltest2022.zh-en.hyp.{s}.en").read_text(encoding="utf-8").splitlines()
+            for s in SYSTEMS}
+    metrics = make_metrics(["bleu", "chrf"], "en")
+    return hyps, ref, metrics, stats_many(metrics, hyps, [ref])
+
+
+def test_resample_indices_are_sacrebleus(monkeypatch):
+    """Our count blocks come from the same index stream as sacreBLEU's `_bootstrap_resample`."""
+
+    class Count:
+        def _compute_score_from_stats(self, totals):
+            return totals
+
+    monkeypatch.setenv("SACREBLEU_SEED", "12345")
+    stats = np.eye(37)  # row i counts segment i
+    _, sums = _bootstrap_resample(stats.tolist(), Count(), 600)
+    ours = np.concatenate(list(resample_counts(37, 600, 12345)))
+    assert np.array_equal(np.array(sums), ours)
+
+
+@pytest.mark.parametrize("test_type", ["bs", "ar"])
+def test_agrees_with_sacrebleu_paired_test(wmt22, test_type, monkeypatch):
+    monkeypatch.setenv("SACREBLEU_SEED", "12345")
+    hyps, ref, metrics, stats = wmt22
+    n = 1000
+    baseline = SYSTEMS[0]
+    settings = Settings(bootstrap=1000, ar=n if test_type == "ar" else 0, seed=12345, baseline=baseline)
+    ours = analyse(metrics, stats, settings)
+    _, theirs = PairedTest(list(hyps.items()), {"bleu": BLEU(), "chrf": CHRF()}, [ref], test_type=test_type,
+                           n_samples=n)()
+    for metric, column in (("bleu", theirs["BLEU"]), ("chrf", theirs["chrF2"])):
+        for system, result in zip(theirs["System"], column):
+            mine = ours[system][metric]
+            assert mine["baseline"] == baseline
+            if system == baseline:
+                assert mine["p_value"] is None
+            else:
+                p = mine["p_value"] if test_type == "bs" else mine["p_value_ar"]
+                assert abs(p - result.p_value) <= 0.01, (metric, system, p, result.p_value)
+            if test_type == "bs":  # sacreBLEU's AR mode has no CIs unless asked, and then from other resamples
+                low, high = mine["ci"]
+                assert abs(low - (result.mean - result.ci)) <= 0.1, (metric, system)
+                assert abs(high - (result.mean + result.ci)) <= 0.1, (metric, system)
+                assert low < result.score < high
+
+
+def test_default_baseline_is_best_and_clusters_follow_scores(wmt22):
+    _, _, metrics, stats = wmt22
+    out = analyse(metrics, stats, Settings(bootstrap=500))
+    for m in metrics:
+        scores = {s: m.corpus_score(stats[s][m.name]) for s in stats}
+        best = max(scores, key=scores.get)
+        assert all(out[s][m.name]["baseline"] == best for s in stats)
+        order = sorted(scores, key=scores.get, reverse=True)
+        clusters = [out[s][m.name]["cluster"] for s in order]
+        assert clusters[0] == 1 and clusters == sorted(clusters)
+        assert out["DLUT"][m.name]["cluster"] > out[best][m.name]["cluster"]  # DLUT is 4–5 BLEU behind
+
+
+def test_clusters_ties_and_lower_is_better():
+    """Three systems: two identical (one cluster), one clearly worse; TER orders lower-first."""
+    rng = np.random.default_rng(0)
+    n = 400
+    ref_len = rng.integers(10, 30, n).astype(float)
+    good = np.column_stack([rng.binomial(ref_len.astype(int), 0.2), ref_len])
+    bad = np.column_stack([rng.binomial(ref_len.astype(int), 0.5), ref_len])
+    ter = make_metrics(["ter"], "en")
+    stats = {"bad": {"ter": bad}, "good": {"ter": good}, "good2": {"ter": good.copy()}}
+    out = analyse(ter, stats, Settings(bootstrap=300))
+    assert out["good"]["ter"]["cluster"] == out["good2"]["ter"]["cluster"] == 1
+    assert out["bad"]["ter"]["cluster"] == 2
+    assert out["bad"]["ter"]["baseline"] == "good"
+    assert out["bad"]["ter"]["p_value"] < 0.01 and out["good2"]["ter"]["p_value"] > 0.5
+    low, high = out["bad"]["ter"]["ci"]
+    assert 45 < low < 50 < high < 55
+
+
+def test_bad_settings_are_config_errors():
+    with pytest.raises(ConfigError, match="alpha"):
+        Settings(alpha=1.5)
+    with pytest.raises(ConfigError, match=">= 0"):
+        Settings(bootstrap=-1)
