@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,12 +92,15 @@ def validate(
         if opt.name not in values:
             if opt.required:
                 raise loc.error(path + (opt.name,), "missing required key")
-            default = opt.default
+            default = copy.deepcopy(opt.default)  # never share a mutable default between configs
             if opt.fields and default is not None:
                 default = validate(default, opt.fields, loc, path + (opt.name,))
             out[opt.name] = default
             continue
         value = values[opt.name]
+        if value is None and opt.default is None:  # `key: null` for an optional key means its default
+            out[opt.name] = None
+            continue
         if not _type_ok(value, opt.type):
             raise loc.error(path + (opt.name,), f"expected {opt.type}, got {type(value).__name__} {value!r}")
         if opt.choices and value not in opt.choices:

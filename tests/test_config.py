@@ -254,3 +254,17 @@ def test_overriding_a_whole_item_forgets_its_file_lines(tmp_path):
     path = write(tmp_path, BASE)
     got = error(path, ["systems.1={name: again, backend: file, path: nowhere.txt}"])
     assert got.startswith("--set systems.1: systems.1.path: file not found: nowhere.txt"), got
+
+
+def test_null_for_an_optional_key_means_its_default(tmp_path):
+    cfg = load_config(write(tmp_path, edit(BASE, "name: trial", "name: trial\noutput: ~")))
+    assert str(cfg.output) == "results/trial"
+    text = edit(BASE, "metrics: [bleu, chrf]", "metrics: ~")
+    path = write(tmp_path, text)  # metrics defaults to a list, not null: null is a type error
+    assert error(path) == f"{path}:{line_of(text, 'metrics: ~')}: metrics: expected list[str], got NoneType None"
+
+
+def test_defaults_are_not_shared_between_configs(tmp_path):
+    path = write(tmp_path, BASE.replace("metrics: [bleu, chrf]\n", ""))
+    load_config(path).metrics.append("ter")
+    assert load_config(path).metrics == ["bleu", "chrf", "chrf++", "ter"]
