@@ -151,3 +151,19 @@ def test_word_diff():
         == [("=", "called on Russia to"), ("-", "de-escalate tensions."), ("+", "relax. intense situation.")]
     assert word_diff("a b c", "a b c") == [("=", "a b c")]
     assert word_diff("", "x y") == [("+", "x y")]
+
+
+def test_one_corpus_of_several(seed_run, tmp_path, capsys):
+    run = tmp_path / "two"
+    run.mkdir()
+    scores = json.loads((seed_run / "scores.json").read_text())
+    scores["copy"] = scores["xinhua-2021-04-13"]
+    (run / "scores.json").write_text(json.dumps(scores))
+    rows = [json.loads(line) for line in (seed_run / "segments.jsonl").read_text().splitlines()]
+    copy = [{**r, "corpus": "copy", "hypothesis": r["hypothesis"].upper()} for r in rows]
+    (run / "segments.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows + copy))
+    view = load_run(run, "copy")
+    assert list(view.corpora) == ["copy"] and view.corpora["copy"].hypotheses["xinhua-mt"][6].endswith("SITUATION.")
+    assert [s.corpus.name for s in select(load_run(run), segments=["6"])] == ["xinhua-2021-04-13", "copy"]
+    assert main(["inspect", str(run), "--corpus", "copy", "--segment", "6"]) == 0
+    assert capsys.readouterr().out.startswith("== copy · segment 6 · id 6\n")

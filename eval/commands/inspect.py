@@ -35,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
 
     if args.worst is not None and args.worst < 1:
         raise RunError("--worst: expected a positive number of segments")
-    run = load_run(args.run_dir)
+    run = load_run(args.run_dir, args.corpus)
     selections = select(run, corpus=args.corpus, systems=args.system, segments=args.segment, flag=args.flag,
                         severity=args.severity, worst=args.worst, by=args.by)
     console = Console(width=args.width, highlight=False)

@@ -74,10 +74,13 @@ class RunView:
         return self.corpora[name]
 
 
-def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def _jsonl(path: Path, corpora: set[str] | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """Rows with their line numbers; with `corpora`, rows whose line starts `{"corpus": "<other>"` are skipped
+    unparsed (mteval writes "corpus" first; rows written otherwise are parsed and kept, then filtered by key)."""
+    prefixes = tuple(f'{{"corpus": {json.dumps(c, ensure_ascii=False)},' for c in corpora) if corpora else ()
     rows = []
     for lineno, line in enumerate(read_text(path).split("\n"), 1):
-        if not line.strip():
+        if not line.strip() or (prefixes and line.startswith('{"corpus": "') and not line.startswith(prefixes)):
             continue
         try:
             row = json.loads(line)
@@ -115,10 +118,12 @@ def _corpus_views(scores: Any, path: Path) -> dict[str, CorpusView]:
     return views
 
 
-def _add_segments(views: dict[str, CorpusView], path: Path) -> None:
-    for lineno, row in _jsonl(path):
+def _add_segments(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None:
+    for lineno, row in _jsonl(path, set(views) if skip else None):
         where = f"{path}:{lineno}"
         _require(row, _SEGMENT_KEYS, where)
+        if row["corpus"] in skip:
+            continue
         view = views.get(row["corpus"])
         if view is None or row["system"] not in view.scores:
             raise RunError(f"{where}: {row['corpus']}/{row['system']} is not in scores.json (stale run folder?)")
@@ -148,10 +153,12 @@ def _add_segments(views: dict[str, CorpusView], path: Path) -> None:
                 raise RunError(f"{path}: {view.name}/{system} has {n} segments, expected {len(view)}")
 
 
-def _add_flags(views: dict[str, CorpusView], path: Path) -> None:
-    for lineno, row in _jsonl(path):
+def _add_flags(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None:
+    for lineno, row in _jsonl(path, set(views) if skip else None):
         where = f"{path}:{lineno}"
         _require(row, _FLAG_KEYS, where)
+        if row["corpus"] in skip:
+            continue
         view = views.get(row["corpus"])
         if view is None or row["system"] not in view.hypotheses:
             raise RunError(f"{where}: {row['corpus']}/{row['system']} is not in this run (stale flags.jsonl?)")
@@ -175,16 +182,23 @@ def _add_flags(views: dict[str, CorpusView], path: Path) -> None:
                 flags.sort(key=lambda f: (f.start, f.end))
 
 
-def load_run(root: str | Path) -> RunView:
-    """Read scores.json, segments.jsonl and flags.jsonl (optional) of a run folder; `RunError` on bad input."""
+def load_run(root: str | Path, corpus: str | None = None) -> RunView:
+    """Read scores.json, segments.jsonl and flags.jsonl (optional) of a run folder, all corpora or only `corpus`;
+    `RunError` on bad input."""
     rundir = RunDir(root)
     if not rundir.root.is_dir():
         raise RunError(f"{rundir.root}: run folder not found")
     views = _corpus_views(rundir.read_json(rundir.scores), rundir.scores)
+    skip: set[str] = set()
+    if corpus is not None:
+        if corpus not in views:
+            raise RunError(f"{rundir.root}: no corpus {corpus!r} in this run (known: {', '.join(views)})")
+        skip = set(views) - {corpus}
+        views = {corpus: views[corpus]}
     if not rundir.segments.is_file():
         raise RunError(f"{rundir.segments}: not found (has the score stage run?)")
-    _add_segments(views, rundir.segments)
+    _add_segments(views, rundir.segments, skip)
     has_flags = rundir.flags.is_file()
     if has_flags:
-        _add_flags(views, rundir.flags)
+        _add_flags(views, rundir.flags, skip)
     return RunView(rundir.root, views, rundir.load_manifest(), has_flags)
