@@ -142,3 +142,32 @@ def test_report_command_output_option(tmp_path, capsys):
     assert "report: " in capsys.readouterr().out and (tmp_path / "r.html").stat().st_size > 10_000
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "run folder not found" in capsys.readouterr().err
+
+
+def test_run_without_references_or_scores(tmp_path):
+    """A corpus without references has no metrics: no figures, no score columns, the browser still has text."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "scores.json").write_text(json.dumps({"c": {"a": {}, "b": {}}}))
+    rows = [{"corpus": "c", "system": s, "segment": i, "source": f"源{i}", "references": [], "hypothesis": f"{s} {i}",
+             "scores": {}} for s in ("a", "b") for i in range(2)]
+    (run / "segments.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    html = render_report(load_run(run))
+    assert "data:image/svg+xml" not in html
+    rows_html = re.findall(r'<tr class="board-row" data-system="([^"]*)">', html)
+    assert rows_html == ["a", "b"]
+    data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))
+    corpus = data["corpora"][0]
+    assert [data["text"][i] for i in corpus["hyps"]["b"]] == ["b 0", "b 1"] and corpus["metrics"] == []
+
+
+def test_non_finite_sentence_scores_become_null(tmp_path):
+    run = make_run(tmp_path / "run")
+    lines = (run / "segments.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["scores"]["ter"] = float("inf")
+    lines[0] = json.dumps(first, ensure_ascii=False)
+    (run / "segments.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    html = render_report(load_run(run))
+    data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))
+    assert data["corpora"][0]["scores"]["good"]["ter"][0] is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    """Two decimals for the page; None for missing and non-finite scores (JSON has no NaN/inf)."""
+    return None if value is None or not math.isfinite(value) else round(value, 2)
 
 
 class _Strings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 from ..leaderboard import system_rows
@@ -73,7 +74,7 @@ def score_spread(view: CorpusView) -> str:
     fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True, layout="constrained")
     order = _order(view)
     for ax, metric in zip(axes.flat, view.metrics, strict=False):
-        data = [[v for v in view.sentence[s][metric] if v is not None] for s in order]
+        data = [[v for v in view.sentence[s][metric] if v is not None and math.isfinite(v)] for s in order]
         ax.boxplot(data, orientation="horizontal", widths=0.6, showmeans=True, sym=".",
                    flierprops={"markersize": 2, "alpha": 0.4},
                    meanprops={"marker": "D", "markersize": 3, "markerfacecolor": "white"})
