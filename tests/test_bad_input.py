@@ -194,3 +194,8 @@ def test_score_path_with_equals_sign_is_a_path(work, capsys):
     lines_file(work / "a=b.en", HYP)
     assert main([str(a) for a in score_argv(work, work / "a=b.en", "--format", "json", "--metrics", "bleu")]) == 0
     assert list(json.loads(capsys.readouterr().out)["systems"]) == ["a=b.en"]
+
+
+def test_score_no_metric(work, capsys, tmp_path):
+    assert fails(capsys, score_argv(work, work / "hyp.en", "--metrics", " , "), tmp_path) == \
+        "--metrics ' , ': no metric named"

@@ -28,11 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..api import score_files
+    from ..errors import MetricError
     from ..leaderboard import system_rows, to_markdown
-
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     from ..significance import Settings
 
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    if not metrics:
+        raise MetricError(f"--metrics {args.metrics!r}: no metric named")
     settings = Settings(bootstrap=args.bootstrap, ar=args.ar, seed=args.seed, baseline=args.baseline,
                         alpha=args.alpha)
     result = score_files(args.hypotheses, args.ref, src=args.src, metrics=metrics, tgt_lang=args.tgt_lang,
