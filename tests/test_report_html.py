@@ -128,7 +128,16 @@ def test_run_writes_seed_report_and_report_false_skips_it(tmp_path):
         cells = " ".join(_cell(scores[m]) for m in ("bleu", "chrf", "chrf++", "ter"))
         row = re.search(r'<tr class="board-row" data-system="xinhua-mt">(.*?)</tr>', html, re.DOTALL).group(1)
         assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() == f"1 xinhua-mt {cells}"
-        assert 'id="flag-list"' not in html  # no flags.jsonl yet: no flag section
+        flags_written = (out / "flags.jsonl").is_file()  # once the flag stage (#6) runs
+        assert ('id="flag-list"' in html) == flags_written
+        if flags_written:  # the seed's broken phrase is shown as a major flag
+            data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))
+            corpus = data["corpora"][0]
+            hyp = data["text"][corpus["hyps"]["xinhua-mt"][6]]
+            start = hyp.index("relax. intense situation")
+            system = corpus["systems"].index("xinhua-mt")
+            assert any(f[0] == system and f[1] == 6 and f[4] == 1 and f[2] < start + 24 and f[3] > start
+                       for f in corpus["flags"])
         manifest = json.loads((out / "manifest.json").read_text())
         assert "report" in manifest["stages"] and f"sacrebleu {manifest['packages']['sacrebleu']}" in html
         assert main(["run", "configs/seed.yaml", "--set", f"output={tmp_path / 'off'}", "--set", "report=false",
