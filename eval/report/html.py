@@ -111,13 +111,14 @@ def render_report(run: RunView, title: str | None = None) -> str:
     strings = _Strings()
     for view in run.corpora.values():
         lang = langs.get(view.name, {})
+        rows = _leaderboard(view)
         corpora.append({
             "name": view.name,
             "segments": len(view),
             "metrics": [{"name": m, "higher": view.higher_is_better[m]} for m in view.metrics],
-            "rows": _leaderboard(view),
-            "has_ci": any(c["ci"] for r in _leaderboard(view) for c in r["cells"]),
-            "has_cluster": any(c["cluster"] is not None for r in _leaderboard(view) for c in r["cells"]),
+            "rows": rows,
+            "has_ci": any(c["ci"] for r in rows for c in r["cells"]),
+            "has_cluster": any(c["cluster"] is not None for r in rows for c in r["cells"]),
             "signatures": _signatures(view),
             "bars": _img(score_bars(view)) if view.metrics else None,
             "spread": _img(score_spread(view)) if view.metrics and len(view) else None,
