@@ -196,3 +196,10 @@ def test_property_split_is_optimal_against_brute_force(tokens, refs):
     best = min(_split_cost(tokens, refs, list(cut) + [m], unit)
                for cut in itertools.combinations_with_replacement(range(m + 1), n - 1))
     assert _split_cost(tokens, refs, ends, unit) == best
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="天地人和上下", min_size=1, max_size=8).map(lambda s: s + "。"), min_size=1,
+                max_size=8))
+def test_property_joined_chinese_sentences_are_recovered_character_level(sentences):
+    assert resegment("".join(sentences), sentences, char_level=True) == sentences
