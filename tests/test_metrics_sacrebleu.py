@@ -215,3 +215,11 @@ def test_score_cli_target_language_from_reference_suffix(zh, tmp_path, capsys):
     got = json.loads(capsys.readouterr().out)["systems"]["hyp.txt"]["bleu"]
     assert got["score"] == BLEU(tokenize="zh").corpus_score(zh["hyp"][:30], [zh["ref1"][:30]]).score
     assert "tok:zh" in got["signature"]
+
+
+def test_signature_needs_the_number_of_references():
+    (m,) = make_metrics(["bleu"], "en")
+    with pytest.raises(MetricError, match="bleu: the signature needs the number of references"):
+        m.signature()
+    m.num_refs = 3  # statistics computed elsewhere (e.g. in worker processes) set it
+    assert m.signature().startswith("nrefs:3|case:mixed|eff:no|tok:13a")

@@ -203,3 +203,13 @@ def test_property_split_is_optimal_against_brute_force(tokens, refs):
                 max_size=8))
 def test_property_joined_chinese_sentences_are_recovered_character_level(sentences):
     assert resegment("".join(sentences), sentences, char_level=True) == sentences
+
+
+def test_a_document_too_long_to_align_is_a_clear_error(monkeypatch):
+    from eval import resegment as module
+    from eval.errors import CorpusError
+
+    monkeypatch.setattr(module, "MAX_CELLS", 50)
+    with pytest.raises(CorpusError, match=r"document too long to re-segment in one piece \(8 hypothesis tokens × "
+                                          r"9 reference tokens\); split it into documents"):
+        resegment("one two three four five six seven eight", ["a b c d", "e f g h"])
