@@ -11,6 +11,7 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from eval import score
 from eval.cli import main
+from eval.corpus import lang_from_suffix
 from eval.errors import CorpusError, MetricError
 from eval.metrics import make_metrics
 from eval.metrics.sacre import bleu_tokenizer
@@ -114,10 +115,17 @@ def test_chinese_target_signatures_name_the_tokenizer(zh):
     assert en_bleu == BLEU(tokenize="13a").corpus_score(zh["hyp"], [zh["ref1"]]).score != zh_bleu
 
 
-@pytest.mark.parametrize("lang,tok", [("en", "13a"), ("de", "13a"), ("zh", "zh"), ("zh-Hans", "zh"), ("ZH_tw", "zh"),
-                                      ("yue", "zh")])
+@pytest.mark.parametrize("lang,tok", [("en", "13a"), ("de", "13a"), ("eng", "13a"), ("zh", "zh"), ("zh-Hans", "zh"),
+                                      ("ZH_tw", "zh"), ("yue", "zh"), ("zho", "zh"), ("zho_Hans", "zh"), ("cmn", "zh")])
 def test_tokenizer_follows_target_language(lang, tok):
     assert bleu_tokenizer(lang) == tok
+
+
+@pytest.mark.parametrize("path,lang", [("corpora/x/source.zh", "zh"), ("seed-mt.en.txt", "en"), ("ref.txt", None),
+                                       ("generaltest2022.zh-en.ref.A.en", "en"), ("newstest2017.zho-eng.zho", "zho"),
+                                       ("zho_Hans.devtest", None), ("hyp.EN", None), ("out.zh.tsv", "zh")])
+def test_language_from_file_suffix(path, lang):
+    assert lang_from_suffix(path) == lang
 
 
 @pytest.mark.parametrize("metric", ["bleu", "chrf", "chrf++", "ter"])
@@ -209,7 +217,7 @@ def test_score_cli_text_prints_a_table_and_signatures(en, tmp_path, capsys):
 
 
 def test_score_cli_target_language_from_reference_suffix(zh, tmp_path, capsys):
-    ref = _write(tmp_path / "ref.zh", zh["ref1"][:30])
+    ref = _write(tmp_path / "ref.zh.txt", zh["ref1"][:30])
     hyp = _write(tmp_path / "hyp.txt", zh["hyp"][:30])
     assert main(["score", "--ref", ref, hyp, "--metrics", "bleu", "--format", "json"]) == 0
     got = json.loads(capsys.readouterr().out)["systems"]["hyp.txt"]["bleu"]

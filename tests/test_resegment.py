@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval.resegment import resegment
+from eval.resegment import is_char_level, resegment
 
 from .conftest import ROOT
 
@@ -213,3 +213,9 @@ def test_a_document_too_long_to_align_is_a_clear_error(monkeypatch):
     with pytest.raises(CorpusError, match=r"document too long to re-segment in one piece \(8 hypothesis tokens × "
                                           r"9 reference tokens\); split it into documents"):
         resegment("one two three four five six seven eight", ["a b c d", "e f g h"])
+
+
+@pytest.mark.parametrize("lang,char", [("zh", True), ("zh-Hant", True), ("zho_Hans", True), ("ja", True),
+                                       ("th", True), ("en", False), ("de-CH", False)])
+def test_character_level_targets(lang, char):
+    assert is_char_level(lang) is char

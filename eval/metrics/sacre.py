@@ -9,14 +9,10 @@ import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from ..errors import MetricError
+from ..lang import base_lang
 from .base import METRICS, Metric
 
 CJK = frozenset({"zh", "yue", "ja", "ko"})
-
-
-def base_lang(tgt_lang: str) -> str:
-    """'zh-Hans', 'zh_TW', 'ZH' → 'zh': the language subtag, lower-cased."""
-    return tgt_lang.replace("_", "-").split("-")[0].lower()
 
 
 def bleu_tokenizer(tgt_lang: str) -> str:

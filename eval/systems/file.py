@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..corpus import Corpus, check_file
 from ..errors import CorpusError
-from ..resegment import CJK_LANGS, resegment
+from ..resegment import is_char_level, resegment
 from ..schema import Located, Option
 from ..textio import read_lines, read_text
 from .base import BACKENDS, Backend
@@ -58,7 +58,7 @@ class FileBackend(Backend):
             text = read_text(path)
             if not text.strip():
                 raise CorpusError(f"{path}: file is empty")
-            return resegment(text, corpus.references[0], char_level=corpus.tgt_lang in CJK_LANGS)
+            return resegment(text, corpus.references[0], char_level=is_char_level(corpus.tgt_lang))
         lines = read_lines(path)
         if len(lines) == corpus.provenance.get("segments_total", -1):  # the corpus has a `limit`: keep its part
             lines = lines[:len(corpus)]
