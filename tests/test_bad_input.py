@@ -114,13 +114,14 @@ def test_run_unknown_stage(work, capsys, tmp_path):
 
 
 def test_bom_and_crlf_give_identical_results(work, capsys, tmp_path):
-    assert main([str(a) for a in run_argv(work)]) == 0
+    argv = [str(a) for a in run_argv(work)] + ["--stages", "translate,score"]
+    assert main(argv) == 0
     clean = json.loads((tmp_path / "out" / "scores.json").read_text(encoding="utf-8"))
     clean_rows = (tmp_path / "out" / "segments.jsonl").read_text(encoding="utf-8")
     lines_file(work / "source.zh", SRC, bom=True, crlf=True)
     lines_file(work / "reference.en", REF, bom=True, crlf=True)
     lines_file(work / "hyp.en", HYP, crlf=True)
-    assert main([str(a) for a in run_argv(work)]) == 0
+    assert main(argv) == 0
     assert json.loads((tmp_path / "out" / "scores.json").read_text(encoding="utf-8")) == clean
     assert (tmp_path / "out" / "segments.jsonl").read_text(encoding="utf-8") == clean_rows
     assert clean["seed"]["sys"]["bleu"]["score"] == sacrebleu.corpus_bleu(HYP, [REF]).score
