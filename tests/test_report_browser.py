@@ -189,6 +189,14 @@ def test_seed_report_in_chromium(page, tmp_path):
     assert "focus=6" in page.js("location.hash")
     assert count(page, ".seg") == 1 and count(page, ".seg.focus#seg-6") == 1
     assert only_self_and_data(page)
+    # filter state comes from the URL; an unknown metric falls back to the first (BLEU), no script error
+    rows = [json.loads(line) for line in (out / "segments.jsonl").read_text().splitlines()]
+    expected = sum(1 for r in rows if round(r["scores"]["bleu"], 2) >= 50)
+    url = page.js("location.href").split("#")[0]
+    page.goto("about:blank")
+    page.goto(url + "#metric=nope&min=50&sort=zzz")
+    assert page.js("document.body.dataset.ready") == "1" and 0 < expected < 11
+    assert page.js("document.getElementById('status').textContent").startswith(f"{expected} of 11 segments match")
 
 
 def test_hostile_text_runs_nothing(page, tmp_path):

@@ -67,6 +67,9 @@
     var sys = p.getAll("sys").filter(function (x) { return C.systems.indexOf(x) >= 0; });
     if (sys.length) s.systems = sys;
     ["kind", "sev", "metric", "min", "max", "sort", "id"].forEach(function (k) { if (p.has(k)) s[k] = p.get(k); });
+    if (!C.metrics.some(function (m) { return m.name === s.metric; })) s.metric = C.metrics.length ? C.metrics[0].name : "";
+    if (["index", "worst", "best"].indexOf(s.sort) < 0) s.sort = "index";
+    if (["", "major", "minor"].indexOf(s.sev) < 0) s.sev = "";
     s.diff = p.get("diff") === "1";
     s.page = Math.max(1, parseInt(p.get("page") || "1", 10) || 1);
     s.fpage = Math.max(1, parseInt(p.get("fpage") || "1", 10) || 1);
