@@ -20,15 +20,15 @@ from .errors import CorpusError
 from .lang import base_lang
 
 CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "th"})  # targets re-segmented character by character
+_WORD_TOKEN = re.compile(r"\w+|[^\w\s]")
+_CHAR_TOKEN = re.compile(r"\S")
+_SENTENCE_END = frozenset(".!?。！？…")
+_CLOSERS = frozenset("\"'”’)）」』")
 
 
 def is_char_level(lang: str) -> bool:
     """Whether a target language is re-segmented by characters ('zh', 'zh-Hans', 'zho_Hans', 'ja', 'th', ...)."""
     return base_lang(lang) in CJK_LANGS
-_WORD_TOKEN = re.compile(r"\w+|[^\w\s]")
-_CHAR_TOKEN = re.compile(r"\S")
-_SENTENCE_END = frozenset(".!?。！？…")
-_CLOSERS = frozenset("\"'”’)）」』")
 
 
 def _tokens(text: str, char_level: bool) -> list[tuple[str, int, int]]:
