@@ -6,6 +6,10 @@ and generation stops at `prompt.stop` (a newline by default); `chat: true` uses 
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import BackendError
@@ -53,6 +57,7 @@ class HFCausalBackend(ModelBackend):
         return prompt.text(source)
 
     def load(self) -> None:
+        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -63,9 +68,16 @@ class HFCausalBackend(ModelBackend):
         verbosity = hf_logging.get_verbosity()
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
+        converted = converted_dir(self.weights_sha256()) if src.gguf_file and self.weights_sha256() else None
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(src.load_path, **kwargs)
-            self.model = AutoModelForCausalLM.from_pretrained(src.load_path, **kwargs)
+            if converted is not None and (converted / "complete").is_file():
+                self.tokenizer = AutoTokenizer.from_pretrained(converted)
+                self.model = AutoModelForCausalLM.from_pretrained(converted, dtype=torch.float32)
+            else:
+                self.tokenizer = AutoTokenizer.from_pretrained(src.load_path, **kwargs)
+                self.model = AutoModelForCausalLM.from_pretrained(src.load_path, **kwargs)
+                if converted is not None:
+                    save_converted(self.model, self.tokenizer, converted)
         except (OSError, ValueError, KeyError, ImportError) as exc:
             raise BackendError(f"system {self.name!r}: cannot load causal model {self.spec['model']!r}: "
                                f"{str(exc).splitlines()[0]}") from None
@@ -101,6 +113,36 @@ class HFCausalBackend(ModelBackend):
             out = self.model.generate(**enc, **self.generation_kwargs(prompt.stop, prompt_len))
         decoded = self.tokenizer.batch_decode(out[:, prompt_len:], skip_special_tokens=True)
         return [cut_at_stop(t, prompt.stop) for t in decoded]
+
+
+def converted_dir(weights_sha256: str) -> Path:
+    """Where GGUF weights de-quantized to a transformers checkpoint are kept (keyed by the GGUF file's sha256):
+    de-quantizing and converting the tokenizer takes about a minute on CPU, loading the result a few seconds."""
+    root = os.environ.get("MTEVAL_MODEL_CACHE") or Path.home() / ".cache" / "mteval" / "converted"
+    return Path(root) / weights_sha256[:32]
+
+
+def save_converted(model: Any, tokenizer: Any, target: Path) -> None:
+    """Save the de-quantized float32 weights and tokenizer atomically (a folder renamed into place when whole).
+
+    Best effort: a read-only or full disk only means the next run converts again.
+    """
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        quantizer = model.hf_quantizer
+        model.hf_quantizer = None  # GGUF weights are already de-quantized to float32: nothing to serialise
+        try:
+            model.save_pretrained(tmp)
+        finally:
+            model.hf_quantizer = quantizer
+        tokenizer.save_pretrained(tmp)
+        config = json.loads((tmp / "config.json").read_text(encoding="utf-8"))
+        config.pop("quantization_config", None)
+        (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+        (tmp / "complete").write_text("ok\n")
+        tmp.replace(target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _stop_on_text(tokenizer: Any, prompt_len: int, stops: list[str]) -> Any:
