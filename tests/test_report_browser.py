@@ -236,7 +236,7 @@ def test_wmt22_report_renders_and_filters(page, tmp_path, shared):
                     for s in WMT22_SYSTEMS],
     }
     (tmp_path / "wmt22.yaml").write_text(json.dumps(config))
-    assert main(["run", str(tmp_path / "wmt22.yaml")]) == 0
+    assert main(["run", str(tmp_path / "wmt22.yaml"), "--stages", "translate,score,report"]) == 0
     report = tmp_path / "run" / "report.html"
     scores = json.loads((tmp_path / "run" / "scores.json").read_text())["wmt22-zhen"]
     by_bleu = sorted(scores, key=lambda s: -scores[s]["bleu"]["score"])
