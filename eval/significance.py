@@ -135,6 +135,9 @@ def analyse(metrics: list[Metric], stats: dict[str, dict[str, np.ndarray]], sett
             start += st.shape[1]
     full = np.concatenate(columns, axis=1)
     totals = full.sum(axis=0)
+    # integer statistics whose resampled sums stay below 2**24 are summed exactly in float32 (twice as fast)
+    if np.array_equal(full, np.rint(full)) and n * float(np.abs(full).max(initial=0)) < 2**24:
+        full = full.astype(np.float32)
     scores = {m.name: np.zeros(len(systems)) for m in metrics}
     for m, i, a, b in blocks:
         scores[m.name][i] = float(vector_scores(m, totals[None, a:b])[0])
@@ -142,7 +145,7 @@ def analyse(metrics: list[Metric], stats: dict[str, dict[str, np.ndarray]], sett
     if settings.bootstrap > 0:
         parts: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
         for counts in resample_counts(n, settings.bootstrap, settings.seed):
-            rt = counts @ full
+            rt = (counts.astype(full.dtype) @ full).astype(np.float64)
             for m in metrics:
                 cols = [vector_scores(m, rt[:, a:b]) for mm, _, a, b in blocks if mm is m]
                 parts[m.name].append(np.column_stack(cols))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 
-Stream = list[np.ndarray]  # one int64 array of global token ids per segment
+Stream = tuple[np.ndarray, np.ndarray]  # (global token ids of all segments, one after another; segment lengths)
 
 
 class TooWide(Exception):
@@ -28,11 +28,9 @@ def _bits(n: int) -> int:
 
 
 def _concat(stream: Stream) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenated ids, the segment of each position and the segment lengths."""
-    lens = np.fromiter((len(a) for a in stream), dtype=np.int64, count=len(stream))
-    ids = np.concatenate(stream) if stream else np.zeros(0, np.int64)
-    seg = np.repeat(np.arange(len(stream), dtype=np.int64), lens)
-    return ids.astype(np.int64, copy=False), seg, lens
+    """The ids, the segment of each position and the segment lengths."""
+    ids, lens = stream
+    return ids, np.repeat(np.arange(len(lens), dtype=np.int64), lens), lens
 
 
 class RefIndex:
@@ -40,7 +38,7 @@ class RefIndex:
 
     def __init__(self, refs: Sequence[Stream], max_order: int) -> None:
         self.max_order = max_order
-        self.n_segments = len(refs[0])
+        self.n_segments = len(refs[0][1])
         cat = [_concat(r) for r in refs]
         ids = np.concatenate([c[0] for c in cat])
         seg = np.concatenate([c[1] for c in cat])
@@ -56,17 +54,17 @@ class RefIndex:
         top_local = int(local.max()) if len(local) else 1
         self.id_bits = _bits(top_local)
         self.seg_bits = _bits(self.n_segments)
-        if self.seg_bits + max_order * self.id_bits > 63:
-            raise TooWide(f"{self.seg_bits} + {max_order}×{self.id_bits} bits")
+        self.tag_bits = _bits(len(refs))  # low bits of a merged key: 0 hypothesis, r + 1 reference r
+        if self.seg_bits + max_order * self.id_bits + self.tag_bits > 63:
+            raise TooWide(f"{self.seg_bits} + {max_order}×{self.id_bits} + {self.tag_bits} bits")
         self.table = None
         if self.n_segments * self.width <= 1 << 25:
             self.table = np.zeros(self.n_segments * self.width, dtype=np.min_scalar_type(top_local))
             self.table[pairs] = local
         self.lens = [c[2] for c in cat]
-        self.tables = []
-        for ids_r, seg_r, _ in cat:
-            keys = self.keys(ids_r, seg_r)
-            self.tables.append([_count_prefixes(keys, n, max_order, self.id_bits) for n in range(1, max_order + 1)])
+        self.n_refs = len(refs)
+        tagged = [(self.keys(ids_r, seg_r) << self.tag_bits) | (r + 1) for r, (ids_r, seg_r, _) in enumerate(cat)]
+        self.ref_keys = np.sort(np.concatenate(tagged))
 
     def local_ids(self, ids: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """Per-segment local id of each token (0: in no reference of its segment)."""
@@ -96,50 +94,42 @@ class RefIndex:
         return key
 
 
-def _count_prefixes(keys: np.ndarray, n: int, max_order: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (segment, n-gram) prefixes of sorted keys with complete n-grams, and their counts."""
-    p = keys >> ((max_order - n) * bits)
-    p = p[(p & ((1 << bits) - 1)) != 0]
-    if not len(p):
-        return p, p
-    starts = np.flatnonzero(np.concatenate(([True], p[1:] != p[:-1])))
-    counts = np.diff(np.append(starts, len(p)))
-    return p[starts], counts
+def hypothesis_matches(index: RefIndex, stream: Stream, clip_by_max: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Segment lengths and clipped n-gram matches `[reference, order, segment]` of one system.
 
-
-def _max_merge(tables: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Union of several (sorted keys, counts) tables keeping the maximum count per key."""
-    if len(tables) == 1:
-        return tables[0]
-    keys = np.concatenate([t[0] for t in tables])
-    counts = np.concatenate([t[1] for t in tables])
-    order = np.lexsort((-counts, keys))
-    keys, counts = keys[order], counts[order]
-    first = np.concatenate(([True], keys[1:] != keys[:-1])) if len(keys) else np.zeros(0, bool)
-    return keys[first], counts[first]
-
-
-def _matches(hyp: tuple[np.ndarray, np.ndarray], ref: tuple[np.ndarray, np.ndarray], n: int, bits: int,
-             n_segments: int) -> np.ndarray:
-    """Clipped matches per segment: sum over n-grams of min(hypothesis count, reference count)."""
-    hk, hc = hyp
-    rk, rc = ref
-    if not len(hk) or not len(rk):
-        return np.zeros(n_segments, dtype=np.int64)
-    j = np.minimum(np.searchsorted(rk, hk), len(rk) - 1)
-    hit = rk[j] == hk
-    m = np.minimum(hc[hit], rc[j[hit]])
-    return np.bincount(hk[hit] >> (n * bits), weights=m, minlength=n_segments).astype(np.int64)
-
-
-def hypothesis_matches(index: RefIndex, stream: Stream, ref_tables: list) -> tuple[np.ndarray, np.ndarray]:
-    """(lengths, matches[order, segment]) of one system against per-order reference tables."""
+    The system's keys (tag 0) and the references' keys (tag r + 1) are merged into one sorted array; for each
+    order, equal (segment, n-gram) prefixes are neighbours, so counting per tag within each run of equal prefixes
+    gives the hypothesis and reference counts. `clip_by_max` clips by the maximum count over the references
+    (BLEU, one result row) instead of matching each reference separately (chrF, a row per reference).
+    """
     ids, seg, lens = _concat(stream)
-    keys = index.keys(ids, seg)
-    out = np.zeros((index.max_order, index.n_segments), dtype=np.int64)
+    merged = np.concatenate([index.ref_keys, index.keys(ids, seg) << index.tag_bits])
+    merged.sort(kind="stable")  # two sorted runs: a linear merge
+    tags = merged & ((1 << index.tag_bits) - 1)
+    # running counts per tag: the count of a tag in merged[i:j] is cum[j] - cum[i]
+    cums = [np.concatenate(([0], np.cumsum(tags == t))) for t in range(index.n_refs + 1)]
+    id_mask = (1 << index.id_bits) - 1
+    rows = 1 if clip_by_max else index.n_refs
+    out = np.zeros((rows, index.max_order, index.n_segments), dtype=np.int64)
+    if not len(merged):
+        return lens, out
+    change = np.empty(len(merged), dtype=bool)
+    change[0] = True
     for n in range(1, index.max_order + 1):
-        hyp = _count_prefixes(keys, n, index.max_order, index.id_bits)
-        out[n - 1] = _matches(hyp, ref_tables[n - 1], n, index.id_bits, index.n_segments)
+        prefix = merged >> (index.tag_bits + (index.max_order - n) * index.id_bits)
+        np.not_equal(prefix[1:], prefix[:-1], out=change[1:])
+        starts = np.flatnonzero(change)
+        ends = np.append(starts[1:], len(merged))
+        first = prefix[starts]
+        complete = (first & id_mask) != 0  # runs of n-grams that end inside the segment and the reference tokens
+        hyp = cums[0][ends] - cums[0][starts]
+        refs = [c[ends] - c[starts] for c in cums[1:]]
+        if clip_by_max and len(refs) > 1:
+            refs = [np.maximum.reduce(refs)]
+        segment = first >> (n * index.id_bits)
+        for r, ref in enumerate(refs):
+            matched = np.where(complete, np.minimum(hyp, ref), 0)
+            out[r, n - 1] = np.bincount(segment, weights=matched, minlength=index.n_segments)
     return lens, out
 
 
@@ -149,17 +139,21 @@ class Vocabulary:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
 
-    def encode(self, tokens: list[str], grow: bool) -> np.ndarray:
+    def encode(self, segments: list[list[str]], grow: bool) -> Stream:
+        """Ids of every segment's tokens, one after another, and the segment lengths."""
+        lens = np.fromiter(map(len, segments), dtype=np.int64, count=len(segments))
+        tokens = list(chain.from_iterable(segments))
         if grow:
             for t in tokens:
                 if t not in self.ids:
                     self.ids[t] = len(self.ids) + 1
-        return np.fromiter(map(self.ids.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
+        return np.fromiter(map(self.ids.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens)), lens
 
 
-def char_ids(text: str) -> np.ndarray:
-    """Unicode code points of a string (+1, so that 0 stays free)."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+def char_stream(texts: list[str]) -> Stream:
+    """Unicode code points (+1, so that 0 stays free) of every text, one after another, and the text lengths."""
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1, lens
 
 
 def _ngram_lengths(lens: np.ndarray, n: int) -> np.ndarray:
@@ -175,13 +169,13 @@ def bleu_stats(tokenized_hyps: dict[str, list[list[str]]], tokenized_refs: Seque
     reference length the closest one (the shorter on ties).
     """
     vocab = Vocabulary()
-    refs = [[vocab.encode(toks, grow=True) for toks in stream] for stream in tokenized_refs]
+    refs = [vocab.encode(stream, grow=True) for stream in tokenized_refs]
     index = RefIndex(refs, max_order)
-    merged = [_max_merge([t[n] for t in index.tables]) for n in range(max_order)]
     ref_lens = np.stack(index.lens)  # (refs, segments)
     out = {}
     for system, hyps in tokenized_hyps.items():
-        lens, correct = hypothesis_matches(index, [vocab.encode(toks, grow=False) for toks in hyps], merged)
+        lens, matches = hypothesis_matches(index, vocab.encode(hyps, grow=False), clip_by_max=True)
+        correct = matches[0]
         diff = np.abs(ref_lens - lens[None, :])
         best = np.lexsort((ref_lens, diff), axis=0)[0] if len(ref_lens) > 1 else np.zeros(len(lens), np.int64)
         closest = ref_lens[best, np.arange(len(lens))]
@@ -211,28 +205,21 @@ def _chrf_f(stats: np.ndarray, beta: int) -> np.ndarray:
         return np.where(avg_prec + avg_rec > 0, score / np.where(denom > 0, denom, 1) * 100, 0.0)
 
 
-def chrf_stats(hyp_units: dict[str, list[list[np.ndarray]]], ref_units: Sequence[list[list[np.ndarray]]],
-               orders: Sequence[int], beta: int) -> dict[str, np.ndarray]:
+def chrf_stats(hyp_units: dict[str, list[Stream]], ref_units: Sequence[list[Stream]], orders: Sequence[int],
+               beta: int) -> dict[str, np.ndarray]:
     """sacreBLEU chrF statistics `[hyp, ref, match]` per order (character orders, then word orders).
 
-    `*_units[k]` holds, per segment, the id array of unit kind k (characters, words); `orders[k]` is its maximum
-    n-gram order. With several references the one with the best sentence chrF wins (the first on ties).
+    `*_units[...][k]` is the stream of unit kind k (characters, words); `orders[k]` its maximum n-gram order.
+    With several references the one with the best sentence chrF wins (the first on ties), as in sacreBLEU.
     """
-    per_kind = []
-    for k, max_order in enumerate(orders):
-        if max_order == 0:
-            continue
-        refs = [[units[k] for units in stream] for stream in ref_units]
-        index = RefIndex(refs, max_order)
-        per_kind.append((k, max_order, index))
+    indexes = [(k, max_order, RefIndex([units[k] for units in ref_units], max_order))
+               for k, max_order in enumerate(orders) if max_order]
     out = {}
-    for system, hyps in hyp_units.items():
-        blocks = []  # per reference: list of (segments, 3) blocks, order by order
-        per_ref: list[list[np.ndarray]] = [[] for _ in ref_units]
-        for k, max_order, index in per_kind:
-            stream = [units[k] for units in hyps]
-            for r, tables in enumerate(index.tables):
-                lens, matches = hypothesis_matches(index, stream, tables)
+    for system, units in hyp_units.items():
+        per_ref: list[list[np.ndarray]] = [[] for _ in ref_units]  # per reference: (segments, 3) per order
+        for k, max_order, index in indexes:
+            lens, by_ref = hypothesis_matches(index, units[k], clip_by_max=False)
+            for r, matches in enumerate(by_ref):
                 for n in range(1, max_order + 1):
                     ref_count = _ngram_lengths(index.lens[r], n)
                     hyp_count = np.where(ref_count > 0, _ngram_lengths(lens, n), 0)
@@ -257,23 +244,23 @@ def sacre_stats_many(sb, hypotheses: dict[str, Sequence[str]], references: Seque
         return None
     try:
         if isinstance(sb, BLEU):
-            prep = bleu_preprocess(sb)
-            refs = [[r.split() for r in prep(stream)] for stream in references]
-            hyps = {name: [h.split() for h in prep(lines)] for name, lines in hypotheses.items()}
+            tokens = bleu_tokens(sb)
+            refs = [tokens(stream) for stream in references]
+            hyps = {name: tokens(lines) for name, lines in hypotheses.items()}
             return bleu_stats(hyps, refs, sb.max_ngram_order)
         if isinstance(sb, CHRF):
             if sb.eps_smoothing:
                 return None
             vocab = Vocabulary()
 
-            def units(line: str, grow: bool) -> list[np.ndarray]:
-                text = sb._preprocess_segment(line)
-                chars = char_ids(text if sb.whitespace else "".join(text.split()))
-                words = vocab.encode(sb._remove_punctuation(text), grow) if sb.word_order else chars[:0]
+            def units(lines: Sequence[str], grow: bool) -> list[Stream]:
+                texts = [sb._preprocess_segment(x) for x in lines]
+                chars = char_stream(texts if sb.whitespace else ["".join(t.split()) for t in texts])
+                words = vocab.encode([sb._remove_punctuation(t) for t in texts], grow) if sb.word_order else chars
                 return [chars, words]
 
-            ref_units = [[units(r, True) for r in stream] for stream in references]
-            hyp_units = {name: [units(h, False) for h in lines] for name, lines in hypotheses.items()}
+            ref_units = [units(stream, True) for stream in references]
+            hyp_units = {name: units(lines, False) for name, lines in hypotheses.items()}
             return chrf_stats(hyp_units, ref_units, (sb.char_order, sb.word_order), sb.beta)
     except TooWide:
         return None
@@ -287,39 +274,45 @@ def _13a_clean(line: str) -> str:
     return line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
 
 
-def tokenize_13a(lines: Sequence[str]) -> list[str]:
+def tokenize_13a(lines: Sequence[str], split: bool = False) -> list[str] | list[list[str]]:
     """sacreBLEU's `13a` tokenizer on many lines at once, with equal output: the lines are padded with spaces
     (as 13a does) and joined by newlines, which no rule can match across; the first and busiest substitution
-    (`' \\1 '` around punctuation and spaces) is a split-and-join; the others are sacreBLEU's own regexes."""
+    (`' \\1 '` around punctuation and spaces) is a split-and-join; the others are sacreBLEU's own regexes.
+    With `split`, each line comes back as its list of tokens."""
     text = "\n".join(f" {_13a_clean(line)} " for line in lines)
     if "&" in text:
         text = text.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
     text = " ".join(_PUNCT.split(text))
     for pattern, repl in _RE_TAIL:
         text = pattern.sub(repl, text)
+    if split:
+        return [line.split() for line in text.split("\n")]
     return [" ".join(line.split()) for line in text.split("\n")]
 
 
 def _tail_rules() -> list:
+    """sacreBLEU's other 13a substitutions, with their templates as functions (same output, no template parsing)."""
     from sacrebleu.tokenizers.tokenizer_re import TokenizerRegexp
 
     rules = TokenizerRegexp()._re
     if rules[0][0].pattern != _PUNCT.pattern or rules[0][1] != r" \1 ":
         raise ImportError("sacreBLEU's 13a rules changed; update eval/metrics/fast.py")
-    return rules[1:]
+    as_function = {r"\1 \2 ": lambda m: f"{m[1]} {m[2]} ", r" \1 \2": lambda m: f" {m[1]} {m[2]}"}
+    return [(pattern, as_function.get(repl, repl)) for pattern, repl in rules[1:]]
 
 
 _RE_TAIL = _tail_rules()
 
 
-def bleu_preprocess(sb) -> Callable[[Sequence[str]], list[str]]:
-    """BLEU's `_preprocess_segment` over many lines (the faster equal 13a tokenizer when that is the one)."""
+def bleu_tokens(sb) -> Callable[[Sequence[str]], list[list[str]]]:
+    """BLEU's `_preprocess_segment(...).split()` over many lines (with the faster equal 13a tokenizer when that is
+    the tokenizer)."""
     from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 
     if type(sb.tokenizer) is not Tokenizer13a:
-        return lambda lines: [sb._preprocess_segment(x) for x in lines]
+        return lambda lines: [sb._preprocess_segment(x).split() for x in lines]
     lower = sb.lowercase
-    return lambda lines: tokenize_13a([(x.lower() if lower else x).rstrip() for x in lines])
+    return lambda lines: tokenize_13a([(x.lower() if lower else x).rstrip() for x in lines], split=True)
 
 
 def sacre_scores(sb, totals: np.ndarray) -> np.ndarray | None:
@@ -386,14 +379,14 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
                jobs: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """`{system: {metric: per-segment statistics}}` for every system and metric, on up to `jobs` processes
     (default: the available cores; small inputs stay in this process). Work is split by metric and, when there
-    are fewer metrics than processes, by halves of the systems."""
+    are several systems, by halves of them (a metric's statistics cost differ, halves balance the load)."""
     import os
 
     jobs = jobs or len(os.sched_getaffinity(0))
     names = list(hypotheses)
     size = sum(len(h) for h in hypotheses.values()) * max(len(metrics), 1)
     tasks = []
-    split = 2 if len(metrics) < jobs and len(names) > 1 else 1
+    split = 2 if jobs > 1 and len(names) > 1 else 1
     for m in metrics:
         for part in range(split):
             chunk = names[part::split]

@@ -1,0 +1,88 @@
+"""Paired bootstrap on WMT22 zh→en: `mteval score --bootstrap 1000` vs sacreBLEU `--paired-bs`, same run.
+
+12 systems, reference A, BLEU + chrF, 1000 resamples (seed 12345 for both). Both commands run as subprocesses,
+alternating, `--repeat` times; the script prints wall and CPU (user+sys, all processes) medians and their ratios,
+then times the in-process steps alone: statistics extraction (ours vs sacreBLEU's `_extract_corpus_statistics`)
+and resampling (`eval.significance.analyse` on ready statistics). Run from the repository root:
+`.venv/bin/python benchmarks/bench_significance.py [--repeat 3]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "wmt22-general-zhen"
+BIN = Path(sys.executable).parent
+
+
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child processes) of one command; its output is discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "SACREBLEU_SEED": "12345"})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    ref = DATA / "references" / "generaltest2022.zh-en.ref.A.en"
+    systems = sorted((DATA / "system-outputs").glob("generaltest2022.zh-en.hyp.*.en"))
+    assert len(systems) == 12, systems
+    sacre = [str(BIN / "sacrebleu"), str(ref), "-i", *map(str, systems), "-m", "bleu", "chrf", "--paired-bs",
+             "-f", "text"]
+    ours = [str(BIN / "mteval"), "score", "--ref", str(ref), *map(str, systems), "-m", "bleu,chrf",
+            "--bootstrap", "1000", "--format", "text"]
+    runs: dict[str, list[tuple[float, float]]] = {"sacrebleu": [], "mteval": []}
+    for _ in range(args.repeat):
+        runs["sacrebleu"].append(_timed(sacre))
+        runs["mteval"].append(_timed(ours))
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in runs.items()}
+    print(f"load average before/after: {os.getloadavg()[0]:.1f}")
+    for k, (wall, cpu) in med.items():
+        print(f"{k:10s} wall {wall:6.2f} s   cpu {cpu:6.2f} s   (median of {args.repeat})")
+    print(f"end to end: {med['sacrebleu'][0] / med['mteval'][0]:.1f}× faster (wall), "
+          f"{med['sacrebleu'][1] / med['mteval'][1]:.1f}× less CPU")
+
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+
+    from eval.metrics import make_metrics
+    from eval.metrics.fast import stats_many
+    from eval.significance import Settings, analyse
+
+    refs = [ref.read_text(encoding="utf-8").splitlines()]
+    hyps = {p.name.split(".hyp.")[1][:-3]: p.read_text(encoding="utf-8").splitlines() for p in systems}
+    metrics = make_metrics(["bleu", "chrf"], "en")
+    for jobs in (1, 2):
+        t = time.perf_counter()
+        stats = stats_many(metrics, hyps, refs, jobs=jobs)
+        print(f"statistics, ours ({jobs} process{'es' if jobs > 1 else ''}): {time.perf_counter() - t:.2f} s")
+    t = time.perf_counter()
+    for m in metrics:
+        for name, lines in hyps.items():
+            assert np.array_equal(stats[name][m.name], np.asarray(m.sb._extract_corpus_statistics(lines, refs)))
+    print(f"statistics, sacreBLEU (equal to ours, checked): {time.perf_counter() - t:.2f} s")
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        analyse(metrics, stats, Settings(bootstrap=1000))
+        times.append(time.perf_counter() - t)
+    print(f"resampling alone (1000 paired resamples, 12 systems × 2 metrics: CIs, p-values, clusters): "
+          f"{min(times):.3f} s (best of 3)")
+
+
+if __name__ == "__main__":
+    main()
