@@ -42,7 +42,9 @@ class _Strings:
 
 
 def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, text: _Strings) -> dict[str, Any]:
-    """One corpus for the page script; `src`, `refs` and `hyps` hold indices into the string table."""
+    """One corpus for the page script; `src`, `refs`, `hyps` and flag messages are indices into the string table.
+
+    A flag is `[system index, segment, start, end, major (1|0), kind index, message]`."""
     kinds = sorted({f.kind for f in view.all_flags()})
     return {
         "name": view.name,
@@ -58,7 +60,7 @@ def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, t
         "scores": {s: {m: [_round(v) for v in view.sentence[s][m]] for m in view.metrics} for s in view.systems},
         "kinds": kinds,
         "flags": [[view.systems.index(f.system), f.segment, f.start, f.end, int(f.severity == "major"),
-                   kinds.index(f.kind), f.message] for f in view.all_flags()],
+                   kinds.index(f.kind), text(f.message)] for f in view.all_flags()],
     }
 
 

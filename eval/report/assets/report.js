@@ -46,6 +46,7 @@
     C.src = texts(C.src);
     C.refs = C.refs.map(texts);
     C.systems.forEach(function (s) { C.hyps[s] = texts(C.hyps[s]); });
+    C.flags.forEach(function (f) { f[6] = T[f[6]]; });
     C.n = C.src.length;
     C.fl = C.systems.map(function () { return {}; });
     C.flags.forEach(function (f) { (C.fl[f[0]][f[1]] = C.fl[f[0]][f[1]] || []).push(f); });
