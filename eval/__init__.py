@@ -3,6 +3,7 @@
 from .api import run, score, score_files
 from .config import Config, load_config
 from .errors import BackendError, ConfigError, CorpusError, MetricError, MtevalError, RunError
+from .flags.api import flag
 
 __version__ = "0.1.0"
 
@@ -14,6 +15,7 @@ __all__ = [
     "MetricError",
     "MtevalError",
     "RunError",
+    "flag",
     "load_config",
     "run",
     "score",

@@ -8,7 +8,7 @@ import sys
 
 from .errors import MtevalError
 
-COMMANDS = ("run", "score", "inspect", "report", "cache")
+COMMANDS = ("run", "score", "inspect", "report", "cache", "leaderboard", "correlate", "flag", "flags", "flags-eval")
 
 
 def build_parser() -> argparse.ArgumentParser:

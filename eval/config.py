@@ -29,6 +29,13 @@ SIGNIFICANCE_OPTIONS = [
     Option("alpha", "float", "Significance level for the clusters.", default=0.05, example=0.05),
 ]
 
+FLAGS_OPTIONS = [
+    Option("detectors", "list[str]", "Flag detectors to run (default: every detector but `embedding`; see "
+           "`mteval flag --help`).", default=None, example=["broken-sentence", "number", "reference"]),
+    Option("glossary", "str", "Glossary TSV for the `glossary` detector: source term, tab, allowed forms split by bars.",
+           default=None, example="corpora/xinhua-2021-04-13/glossary.tsv"),
+]
+
 TOP_OPTIONS = [
     Option("name", "str", "Run name; also names the default run folder.", default=None, example="seed"),
     Option("output", "str", "Run folder (default `results/<name>`).", default=None, example="results/seed"),
@@ -43,6 +50,8 @@ TOP_OPTIONS = [
     Option("significance", "dict", "Bootstrap 95% CIs, paired p-values and significance clusters per metric "
            "(see the significance keys).", default={}, example={"bootstrap": 1000, "ar": 10000},
            fields=tuple(SIGNIFICANCE_OPTIONS)),
+    Option("flags", "dict", "Flag stage: detectors and glossary (see the flags keys); writes flags.jsonl.",
+           default={}, example={"glossary": "corpora/xinhua-2021-04-13/glossary.tsv"}, fields=tuple(FLAGS_OPTIONS)),
 ]
 
 CORPUS_OPTIONS = [
@@ -284,4 +293,8 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             raise loc.error(("metrics", i), f"unknown metric {metric!r} (known: {', '.join(METRICS.names())})")
         if metric in data["metrics"][:i]:
             raise loc.error(("metrics", i), f"duplicate metric {metric!r}")
+    if data["flags"]:
+        from .flags import check_config
+
+        check_config(data["flags"], loc)
     return Config(file, data, loc)

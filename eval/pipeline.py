@@ -163,6 +163,29 @@ def score(ctx: RunContext) -> None:
     ctx.manifest["significance"] = asdict(significance)
 
 
+def flag(ctx: RunContext) -> None:
+    """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
+    consensus evidence, its references the reference evidence)."""
+    from .flags import build_segments, flag_segments, make_detectors
+
+    spec = ctx.config.data.get("flags") or {}
+    detectors = make_detectors(spec.get("detectors"), {"glossary": spec.get("glossary")})
+    rows: list[dict[str, Any]] = []
+    for name, corpus in ctx.corpora.items():
+        hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
+        for system, lines in hyps.items():
+            others = {other: out for other, out in hyps.items() if other != system}
+            segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
+                                      corpus.tgt_lang)
+            flags = flag_segments(segments, detectors)
+            rows.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
+            ctx.log(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
+                    f"{sum(f.severity == 'minor' for f in flags)} minor")
+    atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)})
+    ctx.manifest["flags"] = {"detectors": [d.name for d in detectors], "glossary": spec.get("glossary"),
+                             "flags": len(rows)}
+
+
 def report(ctx: RunContext) -> None:
     """Write report.html (one self-contained file) from the run folder, unless the config says `report: false`."""
     if not ctx.config.data.get("report", True):
@@ -172,7 +195,8 @@ def report(ctx: RunContext) -> None:
     ctx.log(f"report: {write_report(ctx.rundir.root, manifest=ctx.manifest)}")
 
 
-STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score, "report": report}
+STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score, "flag": flag,
+                                                   "report": report}
 
 
 def run(config: Config, stages: list[str] | None = None, log: Callable[[str], None] | None = None,

@@ -1,0 +1,65 @@
+"""Throughput of the reference-free flag detectors (target ≥ 2,000 segments/s on one core).
+
+    .venv/bin/python benchmarks/bench_flags.py [--repeat 3]
+
+Input: the 9,614 MT outputs and sources of the WMT21 newstest zh→en MQM file. Baseline in the same run:
+sacreBLEU sentence-level chrF of the same outputs against ref.A (a cheap, familiar per-segment cost), so the
+ratio stays meaningful on a loaded machine. Reports the best of `--repeat` runs of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sacrebleu.metrics import CHRF
+
+from eval.flags import flag_segments, make_detectors
+from eval.flags.mqm import load_gold, segments_for
+
+GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
+REFERENCE_FREE = ["broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
+                  "brackets", "glossary"]
+GLOSSARY = Path(__file__).resolve().parent.parent / "corpora/xinhua-2021-04-13/glossary.tsv"
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", default=str(GOLD))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    rows = load_gold(args.gold)
+    segments = segments_for(rows, "reference-free")
+    detectors = make_detectors(REFERENCE_FREE, {"glossary": str(GLOSSARY)})
+    flags = flag_segments(segments, detectors)  # warm-up (compiles regexes, fills caches)
+    ours = best_of(args.repeat, lambda: flag_segments(segments, detectors))
+    refs = {r.key: r.target for r in rows if r.system == "ref.A"}
+    pairs = [(r.target, refs.get(r.key, r.target)) for r in rows]
+    chrf = CHRF()
+    base = best_of(args.repeat, lambda: [chrf.sentence_score(h, [r]) for h, r in pairs])
+    n = len(segments)
+    print(f"segments: {n}, flags: {len(flags)} ({sum(f.severity == 'major' for f in flags)} major)")
+    print(f"reference-free detectors ({len(detectors)}): {ours:.3f} s = {n / ours:,.0f} segments/s (one core)")
+    print(f"baseline sacreBLEU sentence chrF:    {base:.3f} s = {n / base:,.0f} segments/s")
+    print(f"ratio detectors / chrF time: {ours / base:.2f}; target ≥ 2,000 segments/s: "
+          f"{'met' if n / ours >= 2000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""`mteval flags`: list the flags of a run folder (flags.jsonl), filtered by corpus, system, kind, severity."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("flags", help="list the flags of a run folder",
+                       description="Print the flagged fragments of a run folder's flags.jsonl.")
+    p.add_argument("rundir", metavar="RUN_DIR")
+    p.add_argument("--corpus", help="only this corpus")
+    p.add_argument("--system", help="only this system")
+    p.add_argument("--kind", help="only this kind of flag (e.g. broken-sentence, number, unsupported)")
+    p.add_argument("--severity", choices=("major", "minor"), help="only this severity")
+    p.add_argument("--format", "-f", choices=("text", "jsonl"), default="text")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..errors import RunError
+    from ..flags.base import format_flag
+    from ..rundir import RunDir
+    from ..textio import read_jsonl
+
+    path = RunDir(args.rundir).flags
+    if not path.is_file():
+        raise RunError(f"{path}: not found (is {args.rundir} a run folder, and has the flag stage run?)")
+    wanted = {"corpus": args.corpus, "system": args.system, "kind": args.kind, "severity": args.severity}
+    for row in read_jsonl(path):
+        if all(value is None or row.get(key) == value for key, value in wanted.items()):
+            print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
+    return 0

@@ -1,0 +1,42 @@
+"""`mteval flags-eval`: score the detectors against expert MQM error spans, one evidence mode at a time."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ..flags.mqm import MODES
+
+    p = sub.add_parser("flags-eval", help="score the flag detectors against MQM error spans",
+                       description="Run the detectors on every row of an MQM span file (WMT23 QE task-2 format) "
+                                   "and report character-level P/R/F1 (wrong severity = half credit) and "
+                                   "detection of segments with a major error, for each evidence mode.")
+    p.add_argument("--gold", required=True, metavar="MQM_SPANS.tsv")
+    p.add_argument("--mode", action="append", choices=MODES, metavar="MODE",
+                   help=f"evidence mode, repeatable (default: all of {', '.join(MODES)})")
+    p.add_argument("--split", choices=("all", "dev", "held-out"), default="all",
+                   help="rows to score: all, or the development / held-out half (alternate documents)")
+    p.add_argument("--detectors", metavar="LIST", help="comma-separated detectors (default: all but embedding)")
+    p.add_argument("--src-lang", default="zh")
+    p.add_argument("--tgt-lang", default="en")
+    p.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..flags.mqm import MODE_HELP, MODES, run_modes
+
+    modes = args.mode or list(MODES)
+    results = run_modes(args.gold, modes, split=args.split, src_lang=args.src_lang, tgt_lang=args.tgt_lang,
+                        detectors=args.detectors.split(",") if args.detectors else None)
+    if args.format == "json":
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{'mode':20s} {'char P':>7s} {'char R':>7s} {'char F1':>7s} {'major-seg P':>11s} {'R':>6s} {'F1':>6s}  rows")
+    for mode, r in results.items():
+        c, s = r["char"], r["major_segments"]
+        print(f"{mode:20s} {c['precision']:7.3f} {c['recall']:7.3f} {c['f1']:7.3f} {s['precision']:11.3f} "
+              f"{s['recall']:6.3f} {s['f1']:6.3f}  {r['rows']}  ({MODE_HELP[mode]})")
+    return 0

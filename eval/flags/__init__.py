@@ -1,0 +1,64 @@
+"""Flagging bad fragments: detectors mark character spans of a hypothesis with severity, kind and evidence.
+
+Importing this package registers the detectors (cheap: the `embedding` detector imports its model only when it runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..schema import Located
+from . import boundary, brackets, embedding, glossary, hallucination, numbers, script, support  # noqa: F401
+from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
+
+DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
+                     "brackets", "glossary", "reference", "consensus")
+OPTIONAL_DETECTORS = ("embedding",)
+
+
+def make_detectors(names: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> list[Detector]:
+    """Instantiate detectors by name (default: `DEFAULT_DETECTORS`); unknown names raise `ConfigError`."""
+    return [DETECTORS.get(name)(options) for name in (DEFAULT_DETECTORS if names is None else names)]
+
+
+def check_config(spec: dict[str, Any], loc: Located) -> None:
+    """Check the config's `flags:` section at load time: known detectors, a readable, well-formed glossary."""
+    from .glossary import load_glossary
+
+    for i, name in enumerate(spec.get("detectors") or []):
+        if name not in DETECTORS:
+            known = ", ".join(DETECTORS.names())
+            raise loc.error(("flags", "detectors", i), f"unknown flag detector {name!r} (known: {known})")
+    if spec.get("glossary"):
+        if not Path(spec["glossary"]).is_file():
+            raise loc.error(("flags", "glossary"), f"file not found: {spec['glossary']}")
+        load_glossary(spec["glossary"])
+
+
+def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) -> list[Flag]:
+    """All flags of all detectors, sorted by segment and offset."""
+    flags = [f for det in detectors for f in det.run(segments)]
+    return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
+
+
+def build_segments(
+    sources: Sequence[str],
+    hypotheses: Sequence[str],
+    references: Sequence[Sequence[str]] = (),
+    others: dict[str, Sequence[str]] | None = None,
+    src_lang: str = "zh",
+    tgt_lang: str = "en",
+) -> list[Segment]:
+    """Segments from aligned streams: `references` is a list of reference streams, `others` maps system → lines."""
+    others = others or {}
+    return [
+        Segment(i, src, hyp.strip(), [r[i] for r in references if r[i].strip()],
+                {name: lines[i] for name, lines in others.items() if lines[i].strip()}, src_lang, tgt_lang)
+        for i, (src, hyp) in enumerate(zip(sources, hypotheses))
+    ]
+
+
+__all__ = ["DEFAULT_DETECTORS", "DETECTORS", "OPTIONAL_DETECTORS", "SEVERITIES", "Detector", "Flag", "Segment",
+           "build_segments", "check_config", "flag_segments", "make_detectors"]

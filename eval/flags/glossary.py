@@ -1,0 +1,102 @@
+"""Terminology: a source term from a TSV glossary whose translation uses none of the allowed target forms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..errors import ConfigError
+from ..textio import read_text
+from .base import DETECTORS, Detector, Flag, Segment
+from .text import words
+
+_NORM_RE = re.compile(r"[\s\-‐–]+")
+
+
+@dataclass(frozen=True)
+class Term:
+    source: str
+    targets: tuple[str, ...]
+    line: int
+
+
+@lru_cache(maxsize=16)
+def load_glossary(path: str) -> tuple[Term, ...]:
+    """Read `source term<TAB>form|form…` lines (# comments and blank lines allowed); longest source terms first."""
+    terms = []
+    for n, line in enumerate(read_text(path).split("\n"), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        src, sep, forms = line.partition("\t")
+        targets = tuple(f.strip() for f in forms.split("|") if f.strip())
+        if not sep or not src.strip() or not targets:
+            raise ConfigError(f"{path}:{n}: expected 'source term<TAB>allowed form|allowed form…'")
+        terms.append(Term(src.strip(), targets, n))
+    if not terms:
+        raise ConfigError(f"{path}: glossary has no terms")
+    return tuple(sorted(terms, key=lambda t: -len(t.source)))
+
+
+def _norm(text: str) -> str:
+    return _NORM_RE.sub(" ", text.lower().replace("’", "'"))
+
+
+def _trigrams(text: str) -> set[str]:
+    t = re.sub(r"[^a-z0-9]+", " ", text.lower())
+    return {t[i:i + 3] for i in range(len(t) - 2)}
+
+
+def closest_window(hyp: str, form: str) -> tuple[int, int, float]:
+    """The span of `hyp` (a run of whole words) most similar to `form` by character-trigram Dice."""
+    ws = words(hyp)
+    target = _trigrams(form)
+    k = max(1, len(form.split()))
+    best = (0, 0, 0.0)
+    for size in range(max(1, k - 1), k + 3):
+        for i in range(max(0, len(ws) - size) + 1):
+            start, end = ws[i][0], ws[min(i + size, len(ws)) - 1][1]
+            grams = _trigrams(hyp[start:end])
+            if grams and target:
+                score = 2 * len(grams & target) / (len(grams) + len(target))
+                if score > best[2]:
+                    best = (start, end, score)
+    return best
+
+
+@DETECTORS.register("glossary")
+class Glossary(Detector):
+    """A glossary term of the source not translated with an allowed form (minor: terminology). The flag sits on
+    the output words closest to an allowed form, or on the whole output when none is close."""
+
+    name = "glossary"
+    description = "glossary / terminology violations (needs a glossary TSV)"
+
+    def __init__(self, options: dict | None = None) -> None:
+        super().__init__(options)
+        path = self.options.get("glossary")
+        self.terms = load_glossary(str(path)) if path else ()
+
+    def applies(self, segment: Segment) -> bool:
+        return bool(self.terms)
+
+    def detect(self, segment: Segment) -> list[Flag]:
+        source, hyp = segment.source, _norm(segment.hypothesis)
+        covered = [False] * len(source)
+        flags = []
+        for term in self.terms:
+            at = source.find(term.source)
+            while at >= 0 and any(covered[at:at + len(term.source)]):
+                at = source.find(term.source, at + 1)
+            if at < 0:
+                continue
+            covered[at:at + len(term.source)] = [True] * len(term.source)
+            if any(_norm(form) in hyp for form in term.targets):
+                continue
+            start, end, score = max((closest_window(segment.hypothesis, f) for f in term.targets), key=lambda w: w[2])
+            if score < 0.3:
+                start, end = 0, len(segment.hypothesis)
+            flags.append(segment.flag(start, end, "minor", "terminology",
+                                      f"{term.source} should be translated as {' | '.join(repr(t) for t in term.targets)}",
+                                      term=term.source, allowed=list(term.targets), glossary_line=term.line))
+        return flags

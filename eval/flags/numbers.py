@@ -1,0 +1,106 @@
+"""Numbers, dates and quantities in the output that match no number of the source (Arabic or Chinese numerals)."""
+
+from __future__ import annotations
+
+import re
+
+from .base import DETECTORS, Detector, Flag, Segment
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_LARGE = {"万": 10**4, "亿": 10**8}
+_CN_NUM_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*[万亿]?")
+# An Arabic number (1,000 / 2.8 / 50%), optionally followed by a Chinese large unit (3万, 2.8亿).
+_SRC_ARABIC_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万亿|万|亿|千|百)?")
+_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_HYP_NUM_RE = re.compile(
+    r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?"
+    r"((?:\s+(?:hundred|thousand|million|billion|trillion))*)(?![\w])",
+    re.IGNORECASE,
+)
+
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty")
+_TENS = "thirty forty fifty sixty seventy eighty ninety"
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth"
+_WORD_VALUES = {w: float(i) for i, w in enumerate(_UNITS.split())}
+_WORD_VALUES.update({w: float(10 * i) for i, w in enumerate(_TENS.split(), 3)})
+_WORD_VALUES.update({w: float(i) for i, w in enumerate(_ORDINALS.split(), 1)})
+_WORD_VALUES.update(hundred=100.0, thousand=1000.0, dozen=12.0, both=2.0, twice=2.0, half=0.5)
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def chinese_value(text: str) -> float:
+    """Value of a Chinese numeral such as 十三, 两千零二十, 二〇二一, 三万五千, 1.5 is not handled here."""
+    if all(c in _CN_DIGITS for c in text) and len(text) > 1:
+        return float("".join(str(_CN_DIGITS[c]) for c in text))  # 二〇二一 → 2021
+    total = section = 0.0
+    digit = 0.0
+    for c in text:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        elif c in _CN_SMALL:
+            section += (digit or 1) * _CN_SMALL[c]
+            digit = 0
+        elif c in _CN_LARGE:
+            total = (total + section + digit) * _CN_LARGE[c]
+            section = digit = 0
+    return total + section + digit
+
+
+def source_numbers(source: str) -> set[float]:
+    """Every number value of a Chinese (or any) source: Arabic with Chinese units, Chinese numerals."""
+    values: set[float] = set()
+    for m in _SRC_ARABIC_RE.finditer(source):
+        base = float(m.group(1).replace(",", ""))
+        unit = m.group(2) or ""
+        factor = {"万亿": 10**12, "万": 10**4, "亿": 10**8, "千": 10**3, "百": 100}.get(unit, 1)
+        values.update({base, base * factor})
+    for m in _CN_NUM_RE.finditer(source):
+        values.add(chinese_value(m.group()))
+    return values
+
+
+def hypothesis_numbers(hyp: str) -> list[tuple[int, int, float]]:
+    """(start, end, value with its scale words) of each Arabic number in an English output."""
+    out = []
+    for m in _HYP_NUM_RE.finditer(hyp):
+        base = float(m.group(1).replace(",", ""))
+        value = base
+        for word in m.group(2).split():
+            value *= _SCALES[word.lower()]
+        out.append((m.start(), m.end(), value))
+    return out
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+@DETECTORS.register("number")
+class NumberMismatch(Detector):
+    """A number of the output that is no number of the source: major when the source has a number the output
+    lacks (a changed value), minor when the output only adds one."""
+
+    name = "number"
+    description = "numbers, dates and quantities that do not match the source"
+
+    def detect(self, segment: Segment) -> list[Flag]:
+        found = hypothesis_numbers(segment.hypothesis)
+        if not found:
+            return []
+        src = source_numbers(segment.source)
+        spelled = {_WORD_VALUES[w] for w in _WORD_RE.findall(segment.hypothesis.lower()) if w in _WORD_VALUES}
+        unmatched_src = [v for v in src if v >= 1 and v not in spelled and not any(_close(v, f[2]) for f in found)]
+        flags = []
+        for start, end, value in found:
+            if any(_close(value, v) for v in src):
+                continue
+            severity = "major" if unmatched_src else "minor"
+            shown = ", ".join(f"{v:g}" for v in sorted(unmatched_src)[:5])
+            message = (f"number {segment.hypothesis[start:end]!r} is not in the source"
+                       + (f" (source has {shown})" if shown else ""))
+            flags.append(segment.flag(start, end, severity, "number", message, value=value,
+                                      source_numbers=sorted(src)[:20]))
+        return flags

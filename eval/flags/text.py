@@ -1,0 +1,44 @@
+"""Text helpers shared by the detectors: words with character offsets, a light English stemmer, scripts."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
+HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
+
+# Function words: never flagged alone (MQM annotators mark content, and they are free to vary).
+_STOPWORDS_WORDS = (
+    "a an the of to in on at by for with from into onto as and or but nor so yet if than that this these those "
+    "is are was were be been being am has have had do does did will would shall should can could may might must "
+    "it its it's they them their theirs he him his she her hers we us our ours you your i me my mine "
+    "which who whom whose what when where why how there here also not no all any some such very more most "
+    "other up out about over after before under between through during while s"
+)
+STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
+
+
+def words(text: str) -> list[tuple[int, int, str]]:
+    """Words of `text` as (start, end, word) with character offsets (letters and digits, inner ' . -)."""
+    return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light English stem: lower case, possessive and common inflections removed (policies → polic...)."""
+    w = word.lower().replace("’", "'")
+    w = w.removesuffix("'s")
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    return w[:7]
+
+
+def stems(text: str) -> set[str]:
+    return {stem(w) for _, _, w in words(text)}
+
+
+def is_content(word: str) -> bool:
+    return word.lower() not in STOPWORDS

@@ -1,0 +1,160 @@
+"""Each flag detector on true and false cases: the right characters, kind and severity."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.errors import ConfigError
+from eval.flags import DEFAULT_DETECTORS, DETECTORS, Segment, build_segments, flag_segments, make_detectors
+from eval.flags.numbers import chinese_value, source_numbers
+
+from .conftest import ROOT
+
+GLOSSARY = ROOT / "corpora" / "xinhua-2021-04-13" / "glossary.tsv"
+
+
+def run(name: str, hyp: str, src: str = "双方讨论了问题。", refs=(), others=None, tgt: str = "en", **options):
+    seg = Segment(0, src, hyp, list(refs), dict(others or {}), "zh", tgt)
+    return make_detectors([name], options)[0].run([seg])
+
+
+def texts(flags) -> list[tuple[str, str]]:
+    return [(f.text, f.severity) for f in flags]
+
+
+def test_every_default_detector_is_registered():
+    assert set(DEFAULT_DETECTORS) <= set(DETECTORS.names())
+    with pytest.raises(ConfigError, match="unknown flag detector 'nope'"):
+        make_detectors(["nope"])
+
+
+def test_broken_sentence_true_and_false():
+    hyp = "Biden called on Russia to relax. intense situation."
+    flags = run("broken-sentence", hyp)
+    assert texts(flags) == [("relax. intense situation", "major")]
+    assert hyp[flags[0].start:flags[0].end] == "relax. intense situation"
+    for clean in ("The U.S. president met Mr. Smith in Washington.", "Prices rose 3.5 percent. Sales fell.",
+                  "He left at 5 p.m. yesterday.", "Biden called on Russia to de-escalate tensions."):
+        assert run("broken-sentence", clean) == [], clean
+
+
+def test_fragment_true_and_false():
+    hyp = "Biden wants to establish a partnership with Russia. Stable and predictable collaborative relationship."
+    assert texts(run("fragment", hyp, src="拜登希望同俄方建立稳定和可预测的协作关系。")) == [
+        ("Stable and predictable collaborative relationship.", "major")]
+    # Two source sentences: a verbless second sentence is only minor.
+    assert [f.severity for f in run("fragment", hyp, src="拜登希望合作。稳定的关系。")] == ["minor"]
+    assert run("fragment", "The talks ended. Both sides agreed to meet again.") == []
+    assert run("fragment", "Stable and predictable collaborative relationship") == []  # a headline, alone
+
+
+def test_untranslated_han_and_source_copy():
+    flags = run("untranslated", "Putin met 王毅 in Moscow.", src="普京在莫斯科会见王毅。")
+    assert texts(flags) == [("王毅", "major")] and flags[0].evidence["in_source"]
+    assert run("untranslated", "Putin met Wang Yi in Moscow.") == []
+    assert run("untranslated", "普京会见王毅", tgt="zh") == []
+    src = "普京在莫斯科会见王毅。"
+    assert texts(run("source-copy", src, src=src)) == [(src, "major")]
+    assert run("source-copy", "Putin met Wang Yi in Moscow.", src=src) == []
+
+
+def test_chinese_numerals():
+    assert chinese_value("十三") == 13
+    assert chinese_value("两千零二十") == 2020
+    assert chinese_value("二〇二一") == 2021
+    assert chinese_value("三万五千") == 35000
+    assert {2.8e8, 13, 4} <= source_numbers("4月13日，拨款2.8亿元")
+    assert 64 in source_numbers("六十四类")
+
+
+def test_number_mismatch_true_and_false():
+    src = "新华社莫斯科4月13日电，江西拨款2.8亿元，三人死亡。"
+    assert run("number", "MOSCOW, April 13 -- Jiangxi allocated 280 million yuan; 3 people died.", src=src) == []
+    assert run("number", "On the 13th, Jiangxi allocated 2.8 hundred million yuan.", src=src) == []
+    flags = run("number", "MOSCOW, April 14 -- Jiangxi allocated 280 million yuan.", src=src)
+    assert texts(flags) == [("14", "major")] and "13" in flags[0].message
+    assert texts(run("number", "Jiangxi allocated 2.8 million yuan.", src=src)) == [("2.8 million", "major")]
+    # An added number when every source number is present: minor.
+    assert texts(run("number", "In 2021, three people died.", src="三人死亡。")) == [("2021", "minor")]
+
+
+def test_repetition_true_and_false():
+    hyp = "The meeting discussed the the the the issues."
+    flags = run("repetition", hyp)
+    assert texts(flags) == [("the the the", "major")]
+    phrase = "in the field of science in the field of science"
+    assert texts(run("repetition", f"Progress {phrase}.")) == [("in the field of science", "major")]
+    assert run("repetition", "It was a very very good year, step by step.") == []
+
+
+def test_length_ratio_true_and_false():
+    src = "俄罗斯总统普京13日同美国总统拜登通电话，双方讨论了俄美关系发展和一些国际热点问题。"
+    good = ("Russian President Vladimir Putin held a telephone conversation with U.S. President Joe Biden on "
+            "Tuesday, discussing Russia-U.S. relations and some international hotspot issues.")
+    assert run("length", good, src=src) == []
+    flags = run("length", "Putin called Biden.", src=src)
+    assert [(f.kind, f.severity, f.start, f.end) for f in flags] == [("omission", "major", 0, 19)]
+    long = good + " " + " ".join(["He also said many other things about the weather in Moscow."] * 4)
+    assert [f.kind for f in run("length", long, src=src)] == ["over-generation"]
+    # With references the expected length comes from them.
+    assert run("length", "Putin called Biden.", src=src, refs=["Putin phoned Biden."]) == []
+
+
+def test_brackets_true_and_false():
+    flags = run("brackets", "The White House (statement said so.", src="白宫（声明）说。")
+    assert texts(flags) == [("(", "minor")] and flags[0].start == 16
+    assert texts(run("brackets", "He stressed the “firm commitment.", src="“坚定承诺”")) == [("“", "minor")]
+    assert run("brackets", "The White House (statement) said so.", src="白宫（声明）说。") == []
+    assert run("brackets", "China’s “firm” stance (quoted)", src="中国的“坚定”立场（引用）") == []
+    assert run("brackets", "The (statement said so.", src="白宫（声明说。") == []  # source unbalanced too
+
+
+def test_glossary_true_and_false():
+    src = "美俄就一系列军控和新兴安全议题展开战略稳定对话。"
+    flags = run("glossary", "The US and Russia will launch a strategic and stable dialogue on arms control.",
+                src=src, glossary=str(GLOSSARY))
+    # One flag for the longest term (战略稳定对话), not a second one for 战略稳定 inside it.
+    assert texts(flags) == [("strategic and stable dialogue", "minor")]
+    assert flags[0].evidence["allowed"] == ["strategic stability dialogue"]
+    ok = "The US and Russia will launch a strategic stability dialogue on arms control."
+    assert run("glossary", ok, src=src, glossary=str(GLOSSARY)) == []
+    assert run("glossary", "Anything.", src=src) == []  # no glossary configured
+
+
+def test_glossary_bad_line(tmp_path):
+    bad = tmp_path / "g.tsv"
+    bad.write_text("# comment\n普京\tPutin\n拜登 Biden\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"g\.tsv:3: expected"):
+        make_detectors(["glossary"], {"glossary": str(bad)})
+
+
+def test_reference_support_true_and_false():
+    ref = ("Biden voiced concern over the military build-up in Crimea and along the border, and called on Russia "
+           "to de-escalate tensions.")
+    hyp = ("Biden voiced concern over the military build-up in Crimea and along the border, and called on Russia "
+           "to relax intense situation.")
+    flags = run("reference", hyp, refs=[ref])
+    flagged = " ".join(f.text for f in flags)
+    assert "intense situation" in flagged and "Biden" not in flagged and "Crimea" not in flagged
+    assert all(f.kind == "unsupported" for f in flags)
+    assert run("reference", ref, refs=[ref]) == []
+
+
+def test_consensus_true_and_false():
+    sentence = "Biden said his goal was to build a stable and predictable relationship with Russia that serves {}."
+    others = {f"s{i}": sentence.format("U.S. interests") for i in range(6)}
+    hyp = sentence.format("Ukrainian farmers")
+    flags = run("consensus", hyp, others=others)
+    flagged = " ".join(f.text for f in flags)
+    assert "Ukrainian farmers" in flagged and "Biden said" not in flagged
+    assert all(f.kind == "no-consensus" for f in flags)
+    assert run("consensus", others["s0"], others=others) == []
+    # Without other systems the detector does not run.
+    assert run("consensus", hyp) == []
+
+
+def test_flag_segments_sorted_and_offsets_into_stripped_lines():
+    segs = build_segments(["双方讨论了。", "双方讨论了。"], ["  Fine text here.  ", "It broke. here it is."])
+    flags = flag_segments(segs, make_detectors(["broken-sentence"]))
+    assert [(f.segment, f.text) for f in flags] == [(1, "broke. here it is")]
+    assert segs[1].hypothesis[flags[0].start:flags[0].end] == "broke. here it is"
