@@ -4,7 +4,7 @@ Builds the run folder (file systems), times `write_report`, reports the file siz
 carries, then opens it in Chromium and measures load and filter times against the baseline: a naive static page
 with every segment of every system in the DOM (what a report without pagination would be).
 
-    .venv/bin/python benchmarks/report_wmt22.py [--shared ../shared/data]
+    .venv/bin/python benchmarks/report_wmt22.py [--shared ../shared/data] [--flags]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.test_report_browser import WMT22_SYSTEMS, Page  # the DevTools client
 LOADED = "performance.getEntriesByType('navigation')[0].loadEventEnd"
 
 
-def build_run(shared: Path, tmp: Path) -> Path:
+def build_run(shared: Path, tmp: Path, flags: bool) -> Path:
     data = shared / "wmt22-general-zhen"
     config = {
         "name": "wmt22-report", "output": str(tmp / "run"), "metrics": ["bleu", "chrf"], "report": False,
@@ -38,7 +38,7 @@ def build_run(shared: Path, tmp: Path) -> Path:
                      "path": str(data / f"system-outputs/generaltest2022.zh-en.hyp.{s}.en")} for s in WMT22_SYSTEMS],
     }
     (tmp / "wmt22.yaml").write_text(json.dumps(config))
-    assert mteval(["run", str(tmp / "wmt22.yaml"), "--stages", "translate,score"]) == 0
+    assert mteval(["run", str(tmp / "wmt22.yaml"), "--stages", "translate,score,flag" if flags else "translate,score"]) == 0
     return tmp / "run"
 
 
@@ -70,10 +70,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--flags", action="store_true", help="also run the flag stage (slow) and time flag filters")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        run = build_run(args.shared, tmp)
+        run = build_run(args.shared, tmp, args.flags)
         build = []
         for _ in range(args.repeat):
             t = time.perf_counter()
@@ -82,6 +83,7 @@ def main() -> None:
         baseline = tmp / "naive.html"
         raw = naive_page(run, baseline)
         size, naive_size = report.stat().st_size, baseline.stat().st_size
+        n_flags = len((run / "flags.jsonl").read_text().splitlines()) if (run / "flags.jsonl").is_file() else 0
         page = Page(tmp / "profile")
         try:
             ours = open_ms(page, report.as_uri(), args.repeat)
@@ -94,6 +96,11 @@ def main() -> None:
                     "(() => { const t = performance.now(), e = document.getElementById('f-max'); "
                     f"e.value = {json.dumps(value)}; e.dispatchEvent(new Event('change', {{bubbles: true}})); "
                     "return performance.now() - t; })()"))
+            kinds = page.js("Array.from(document.querySelectorAll('#f-kind option')).map(o => o.value)")
+            flag_filters = [page.js(
+                "(() => { const t = performance.now(), e = document.getElementById('f-kind'); "
+                f"e.value = {json.dumps(kind)}; e.dispatchEvent(new Event('change', {{bubbles: true}})); "
+                "return performance.now() - t; })()") for kind in kinds[1:]]
         finally:
             page.close()
     print(f"report build (write_report, best of {args.repeat}): {min(build):.2f} s")
@@ -103,6 +110,9 @@ def main() -> None:
           f" vs naive all-rows page {naive:.0f} ms: ratio {naive / ours:.1f}x")
     print(f"filter (chrF ≤ X over 12 systems × 1875 segments, re-render a page): "
           f"max {max(filters):.0f} ms, mean {sum(filters) / len(filters):.0f} ms")
+    if flag_filters:
+        print(f"{n_flags} flags; filter by flag kind ({len(flag_filters)} kinds, re-render segments and flag list): "
+              f"max {max(flag_filters):.0f} ms, mean {sum(flag_filters) / len(flag_filters):.0f} ms")
 
 
 if __name__ == "__main__":
