@@ -38,6 +38,13 @@ def add_flag(run: Path, segment: int, text: str, severity: str, kind: str, messa
     return flag
 
 
+@pytest.fixture(autouse=True)
+def _no_forced_color(monkeypatch):
+    """`mteval inspect` under pytest writes to a pipe: plain text unless the environment forces colour."""
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory) -> Path:
     """The real seed run (translate + score) plus two hand-made flags."""
@@ -53,7 +60,7 @@ def seed_run(tmp_path_factory) -> Path:
 def rendered(run: Path, color: bool, **filters) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=100, force_terminal=color, color_system="standard" if color else None,
-                      highlight=False, legacy_windows=False)
+                      highlight=False, legacy_windows=False, _environ={})  # ignore NO_COLOR/FORCE_COLOR/COLUMNS
     render(console, select(load_run(run), **filters))
     return buf.getvalue()
 
