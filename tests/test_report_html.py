@@ -102,9 +102,10 @@ def test_leaderboard_shows_ci_p_and_cluster(hostile_html):
     rows = re.findall(r'<tr class="board-row" data-system="([^"]*)">(.*?)</tr>', hostile_html, re.DOTALL)
     assert [name for name, _ in rows] == ["good", "evil&#34;&gt;&lt;svg onload=alert(2)&gt;"]
     good, evil = (re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip() for _, body in rows)
-    assert good == "1 good 30.00 [28.10, 31.90] 1 40.00 [37.50, 42.50] 1"
+    # ... then the flag counts (major, minor) of make_run's flags.jsonl
+    assert good == "1 good 30.00 [28.10, 31.90] 1 40.00 [37.50, 42.50] 1 1 1"
     assert evil == ('2 evil&#34;&gt;&lt;svg onload=alert(2)&gt; 20.00 [18.00, 22.00] 2 p=0.001 '
-                    '55.00 [50.00, 60.00] 2 p=0.002')
+                    '55.00 [50.00, 60.00] 2 p=0.002 1 1')
 
 
 def _cell(info: dict) -> str:
@@ -127,8 +128,11 @@ def test_run_writes_seed_report_and_report_false_skips_it(tmp_path):
         scores = json.loads((out / "scores.json").read_text())["xinhua-2021-04-13"]["xinhua-mt"]
         cells = " ".join(_cell(scores[m]) for m in ("bleu", "chrf", "chrf++", "ter"))
         row = re.search(r'<tr class="board-row" data-system="xinhua-mt">(.*?)</tr>', html, re.DOTALL).group(1)
-        assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() == f"1 xinhua-mt {cells}"
         flags_written = (out / "flags.jsonl").is_file()  # once the flag stage (#6) runs
+        if flags_written:  # the leaderboard then also counts major and minor flags
+            severities = [json.loads(line)["severity"] for line in (out / "flags.jsonl").read_text().splitlines()]
+            cells += f" {severities.count('major')} {severities.count('minor')}"
+        assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() == f"1 xinhua-mt {cells}"
         assert ('id="flag-list"' in html) == flags_written
         if flags_written:  # the seed's broken phrase is shown as a major flag
             data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))

@@ -82,7 +82,9 @@ def _leaderboard(view: CorpusView) -> list[dict[str, Any]]:
             info = view.scores[row["system"]].get(metric, {})
             cells.append({"score": info.get("score"), "ci": info.get("ci"), "p": info.get("p_value"),
                           "cluster": info.get("cluster")})
-        rows.append({"system": row["system"], "cells": cells})
+        flags = [f for by_seg in view.flags.get(row["system"], {}).values() for f in by_seg]
+        major = sum(f.severity == "major" for f in flags)
+        rows.append({"system": row["system"], "cells": cells, "major": major, "minor": len(flags) - major})
     return rows
 
 
