@@ -381,8 +381,11 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
     (default: the available cores; small inputs stay in this process). Work is split by metric and, when there
     are several systems, by halves of them (a metric's statistics cost differ, halves balance the load)."""
     import os
+    import sys
 
     jobs = jobs or len(os.sched_getaffinity(0))
+    if "torch" in sys.modules:  # a process with a model's thread pools loaded must not fork
+        jobs = 1
     names = list(hypotheses)
     size = sum(len(h) for h in hypotheses.values()) * max(len(metrics), 1)
     tasks = []
