@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sacrebleu.metrics import BLEU, CHRF
@@ -105,3 +107,24 @@ def test_bad_settings_are_config_errors():
         Settings(alpha=1.5)
     with pytest.raises(ConfigError, match=">= 0"):
         Settings(bootstrap=-1)
+
+
+def test_score_command_json_and_bad_baseline(tmp_path, capsys):
+    from eval.cli import main
+
+    ref = tmp_path / "ref.en"
+    ref.write_text("".join(f"the cat {i} sat on the mat .\n" for i in range(60)))
+    good = tmp_path / "good.en"
+    good.write_text("".join(f"the cat {i} sat on the mat .\n" for i in range(60)))
+    bad = tmp_path / "bad.en"
+    bad.write_text("".join(f"a dog {i} lay on a rug .\n" for i in range(60)))
+    args = ["score", "--ref", str(ref), f"good={good}", f"bad={bad}", "-m", "bleu,ter", "--bootstrap", "200"]
+    assert main([*args, "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["significance"] == {"bootstrap": 200, "ar": 0, "seed": 12345, "baseline": None, "alpha": 0.05}
+    out = printed["systems"]
+    assert out["good"]["bleu"]["score"] == pytest.approx(100) and out["good"]["ter"]["score"] == 0.0
+    assert out["good"]["ter"]["baseline"] == "good" and out["bad"]["ter"]["cluster"] == 2
+    assert out["bad"]["bleu"]["p_value"] < 0.01 and out["good"]["bleu"]["ci"] == pytest.approx([100, 100])
+    assert main([*args, "--baseline", "nope"]) == 2
+    assert "baseline 'nope' is not one of the systems: good, bad" in capsys.readouterr().err

@@ -40,7 +40,10 @@ def main(args: argparse.Namespace) -> int:
     result = score_files(args.hypotheses, args.ref, src=args.src, metrics=metrics, tgt_lang=args.tgt_lang,
                          significance=settings if settings.enabled else None)
     if args.format == "json":
-        print(json.dumps({"systems": result}, ensure_ascii=False, indent=2))
+        out: dict = {"systems": result}
+        if settings.enabled:
+            out["significance"] = vars(settings)
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(to_markdown(system_rows(result)), end="")
         sigs = {m: info["signature"] for metrics in result.values() for m, info in metrics.items()}
