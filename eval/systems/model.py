@@ -10,14 +10,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..corpus import Corpus
 from ..errors import BackendError
 from ..schema import Located, Option
 from .base import Backend
-from .cache import TranslationCache, identity_key
 from .hub import ModelSource, resolve_model
+
+if TYPE_CHECKING:
+    from .cache import TranslationCache
 
 MODEL_OPTIONS: list[Option] = [
     Option("model", "str", "Hub id, local model directory, .gguf file, or `package:NAME` (a packaged model).",
@@ -163,6 +165,8 @@ class ModelBackend(Backend):
 
         New translations are committed to the cache after every batch, so a killed run loses at most one batch.
         """
+        from .cache import identity_key
+
         key = identity_key(self.identity())
         sources = [corpus.sources[i] for i in indices]
         cached = (self.cache.get_many(key, corpus.src_lang, corpus.tgt_lang, sources) if self.cache

@@ -9,8 +9,6 @@ import json
 import os
 import random
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -122,6 +120,9 @@ class OpenAIBackend(ModelBackend):
         return cut_at_stop(self._extract(reply, prompt.chat), prompt.stop)
 
     def _post(self, data: bytes) -> Any:
+        import urllib.error
+        import urllib.request
+
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         env = self.spec["api_key_env"]
         if env:
@@ -173,7 +174,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def _error_detail(exc: urllib.error.HTTPError) -> str:
+def _error_detail(exc: Any) -> str:
     try:
         text = exc.read(300).decode("utf-8", "replace").strip()
     except OSError:
