@@ -31,7 +31,8 @@ def make_run(root: Path) -> Path:
     sources = ["俄美总统通电话讨论两国关系", "呼吁俄方缓和紧张局势。", "拜登强调“坚定承诺”。"]
     refs = ["The presidents discussed ties.", "Called on Russia to de-escalate tensions.", "Biden stressed it."]
     hyps = {
-        "good": ["The presidents discussed relations.", "Called on Russia to relax. intense situation.",
+        # an astral character before a flag: offsets are code points (Python), not UTF-16 units (JavaScript)
+        "good": ["The 😀 presidents discussed relations.", "Called on Russia to relax. intense situation.",
                  "Biden stressed the firm commitment."],
         EVIL_SYSTEM: [f"Presidents {SCRIPT_TAG} talked.", f"Russia {IMG_TAG} relax.", f"Biden {BREAKOUT} said."],
     }
