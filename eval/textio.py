@@ -82,11 +82,16 @@ def check_aligned(files: list[tuple[str, list[str]]]) -> None:
             )
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def _write_temp(path: Path, data: bytes) -> Path:
-    """Write `data` to a fsynced temporary file beside `path` and return its name."""
+    """Write `data` to a fsynced temporary file beside `path` (mode 0666 less the umask) and return its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
