@@ -54,17 +54,29 @@ class RefIndex:
         top_local = int(local.max()) if len(local) else 1
         self.id_bits = _bits(top_local)
         self.seg_bits = _bits(self.n_segments)
-        self.tag_bits = _bits(len(refs))  # low bits of a merged key: 0 hypothesis, r + 1 reference r
-        if self.seg_bits + max_order * self.id_bits + self.tag_bits > 63:
-            raise TooWide(f"{self.seg_bits} + {max_order}×{self.id_bits} + {self.tag_bits} bits")
+        if self.seg_bits + max_order * self.id_bits > 63:
+            raise TooWide(f"{self.seg_bits} + {max_order}×{self.id_bits} bits")
         self.table = None
         if self.n_segments * self.width <= 1 << 25:
             self.table = np.zeros(self.n_segments * self.width, dtype=np.min_scalar_type(top_local))
             self.table[pairs] = local
         self.lens = [c[2] for c in cat]
         self.n_refs = len(refs)
-        tagged = [(self.keys(ids_r, seg_r) << self.tag_bits) | (r + 1) for r, (ids_r, seg_r, _) in enumerate(cat)]
-        self.ref_keys = np.sort(np.concatenate(tagged))
+        # per reference stream: sorted keys of all positions and, per order, each position's run (equal prefix)
+        # id and the run sizes, i.e. the reference count of that (segment, n-gram)
+        self.ref_keys, self.run_ids, self.run_sizes = [], [], []
+        for ids_r, seg_r, _ in cat:
+            keys = self.keys(ids_r, seg_r)
+            ids_n, sizes_n = [], []
+            for n in range(1, max_order + 1):
+                prefix = keys >> ((max_order - n) * self.id_bits)
+                change = np.concatenate(([True], prefix[1:] != prefix[:-1])) if len(keys) else np.zeros(0, bool)
+                run = np.cumsum(change) - 1
+                ids_n.append(run)
+                sizes_n.append(np.bincount(run, minlength=1))
+            self.ref_keys.append(keys)
+            self.run_ids.append(ids_n)
+            self.run_sizes.append(sizes_n)
 
     def local_ids(self, ids: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """Per-segment local id of each token (0: in no reference of its segment)."""
@@ -97,39 +109,47 @@ class RefIndex:
 def hypothesis_matches(index: RefIndex, stream: Stream, clip_by_max: bool) -> tuple[np.ndarray, np.ndarray]:
     """Segment lengths and clipped n-gram matches `[reference, order, segment]` of one system.
 
-    The system's keys (tag 0) and the references' keys (tag r + 1) are merged into one sorted array; for each
-    order, equal (segment, n-gram) prefixes are neighbours, so counting per tag within each run of equal prefixes
-    gives the hypothesis and reference counts. `clip_by_max` clips by the maximum count over the references
-    (BLEU, one result row) instead of matching each reference separately (chrF, a row per reference).
+    The system's sorted keys are located once in each reference's sorted keys; for every order, a run of equal
+    hypothesis prefixes (one (segment, n-gram) and its count) finds its reference count through the reference key
+    just before or just after it, whichever shares the prefix. `clip_by_max` clips by the maximum count over the
+    references (BLEU, one result row) instead of matching each reference separately (chrF, a row per reference).
     """
     ids, seg, lens = _concat(stream)
-    merged = np.concatenate([index.ref_keys, index.keys(ids, seg) << index.tag_bits])
-    merged.sort(kind="stable")  # two sorted runs: a linear merge
-    tags = merged & ((1 << index.tag_bits) - 1)
-    # running counts per tag: the count of a tag in merged[i:j] is cum[j] - cum[i]
-    cums = [np.concatenate(([0], np.cumsum(tags == t))) for t in range(index.n_refs + 1)]
-    id_mask = (1 << index.id_bits) - 1
+    keys = index.keys(ids, seg)
     rows = 1 if clip_by_max else index.n_refs
     out = np.zeros((rows, index.max_order, index.n_segments), dtype=np.int64)
-    if not len(merged):
+    if not len(keys):
         return lens, out
-    change = np.empty(len(merged), dtype=bool)
+    near = []  # per reference: indices of the reference keys before and after each hypothesis key
+    for rk in index.ref_keys:
+        j = np.searchsorted(rk, keys)
+        last = max(len(rk) - 1, 0)
+        near.append((np.clip(j - 1, 0, last), np.minimum(j, last)))
+    id_mask = (1 << index.id_bits) - 1
+    change = np.empty(len(keys), dtype=bool)
     change[0] = True
     for n in range(1, index.max_order + 1):
-        prefix = merged >> (index.tag_bits + (index.max_order - n) * index.id_bits)
+        shift = (index.max_order - n) * index.id_bits
+        prefix = keys >> shift
         np.not_equal(prefix[1:], prefix[:-1], out=change[1:])
         starts = np.flatnonzero(change)
-        ends = np.append(starts[1:], len(merged))
         first = prefix[starts]
-        complete = (first & id_mask) != 0  # runs of n-grams that end inside the segment and the reference tokens
-        hyp = cums[0][ends] - cums[0][starts]
-        refs = [c[ends] - c[starts] for c in cums[1:]]
+        hyp = np.diff(np.append(starts, len(keys)))
+        complete = (first & id_mask) != 0
+        refs = []
+        for r, rk in enumerate(index.ref_keys):
+            if not len(rk):
+                refs.append(np.zeros(len(starts), dtype=np.int64))
+                continue
+            before, after = near[r][0][starts], near[r][1][starts]
+            use = np.where((rk[before] >> shift) == first, before, after)
+            found = (rk[use] >> shift) == first
+            refs.append(np.where(found & complete, index.run_sizes[r][n - 1][index.run_ids[r][n - 1][use]], 0))
         if clip_by_max and len(refs) > 1:
             refs = [np.maximum.reduce(refs)]
         segment = first >> (n * index.id_bits)
         for r, ref in enumerate(refs):
-            matched = np.where(complete, np.minimum(hyp, ref), 0)
-            out[r, n - 1] = np.bincount(segment, weights=matched, minlength=index.n_segments)
+            out[r, n - 1] = np.bincount(segment, weights=np.minimum(hyp, ref), minlength=index.n_segments)
     return lens, out
 
 
