@@ -398,12 +398,14 @@ def _job(i: int):
 def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
                jobs: int | None = None) -> dict[str, dict[str, np.ndarray]]:
     """`{system: {metric: per-segment statistics}}` for every system and metric, on up to `jobs` processes
-    (default: the available cores; small inputs stay in this process). Work is split by metric and, when there
+    (default: the idle cores; small inputs stay in this process). Work is split by metric and, when there
     are several systems, by halves of them (a metric's statistics cost differ, halves balance the load)."""
     import os
     import sys
 
-    jobs = jobs or len(os.sched_getaffinity(0))
+    if not jobs:  # the idle cores: forking onto cores busy with other work only adds overhead
+        cores = len(os.sched_getaffinity(0))
+        jobs = max(1, min(cores, round(cores - os.getloadavg()[0])))
     if "torch" in sys.modules:  # a process with a model's thread pools loaded must not fork
         jobs = 1
     names = list(hypotheses)
