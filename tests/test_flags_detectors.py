@@ -46,6 +46,9 @@ def test_fragment_true_and_false():
     assert [f.severity for f in run("fragment", hyp, src="拜登希望合作。稳定的关系。")] == ["minor"]
     assert run("fragment", "The talks ended. Both sides agreed to meet again.") == []
     assert run("fragment", "Stable and predictable collaborative relationship") == []  # a headline, alone
+    # Abbreviations do not end sentences; long sentences without a listed verb are not taken for fragments.
+    assert run("fragment", "He toured St. Petersburg and St. Paul's Cathedral.") == []
+    assert run("fragment", "Lukaku scored. Lukaku broke into the penalty area and drove through Romero.") == []
 
 
 def test_untranslated_han_and_source_copy():
@@ -74,6 +77,11 @@ def test_number_mismatch_true_and_false():
     flags = run("number", "MOSCOW, April 14 -- Jiangxi allocated 280 million yuan.", src=src)
     assert texts(flags) == [("14", "major")] and "13" in flags[0].message
     assert texts(run("number", "Jiangxi allocated 2.8 million yuan.", src=src)) == [("2.8 million", "major")]
+    # Codes and clock times are not quantities; 成 is tenths, 多万 "over … 10,000", p.m. a 24-hour time.
+    src2 = "比利时有1100多万人口，六成是男性，17时，新冠肺炎病例。"
+    ok = "Belgium has over 11 million people, 60% of them men; at 5 p.m. (17:00), COVID-19 cases."
+    assert run("number", ok, src=src2) == []
+    assert texts(run("number", "A total of 3,09 cases.", src="确诊病例3009例。")) == [("3,09", "major")]
     # An added number when every source number is present: minor.
     assert texts(run("number", "In 2021, three people died.", src="三人死亡。")) == [("2021", "minor")]
 

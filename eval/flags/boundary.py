@@ -13,7 +13,9 @@ _ABBREVIATIONS_WORDS = (
     "inc ltd co corp gov fig approx dept est"
 )
 ABBREVIATIONS = frozenset(_ABBREVIATIONS_WORDS.split())
-SENTENCE_RE = re.compile(r"[^.!?]+[.!?]+[\"”’)]*")
+# A sentence end: terminal marks (and closing quotes) then space and an upper-case letter or an opening quote.
+SENTENCE_END_RE = re.compile(r"([\w'’.-]*)[.!?]+[\"”’)]*\s+(?=[\"“‘(]?[A-Z])")
+MAX_FRAGMENT_WORDS = 8
 _VERB_WORDS_WORDS = (
     "is are was were be been being am has have had do does did will would shall should can could may might must "
     "said says say says make makes made take takes took give gives gave go goes went get gets got need needs "
@@ -22,6 +24,20 @@ _VERB_WORDS_WORDS = (
 VERB_WORDS = frozenset(_VERB_WORDS_WORDS.split())
 VERB_SUFFIX_RE = re.compile(r"[a-z]{2,}(?:ed|ing|es|ize|ise|ify|ate)$")
 ALPHA_RE = re.compile(r"[^\W\d_]+")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of `text`; no break after an abbreviation (St., U.S., Mr.) or an initial."""
+    spans, start = [], 0
+    for m in SENTENCE_END_RE.finditer(text):
+        before = m.group(1)
+        if before.lower().rstrip(".") in ABBREVIATIONS or "." in before or (len(before) == 1 and before.isupper()):
+            continue
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
 
 
 @DETECTORS.register("broken-sentence")
@@ -56,22 +72,19 @@ class Fragment(Detector):
 
     def detect(self, segment: Segment) -> list[Flag]:
         hyp = segment.hypothesis
-        sentences = list(SENTENCE_RE.finditer(hyp))
-        if len(sentences) < 2:
+        parts = sentences(hyp)
+        if len(parts) < 2:
             return []
         source_sentences = len([s for s in re.split(r"[。！？!?]+", segment.source) if s.strip()])
         flags = []
-        for m in sentences[1:]:
-            text = m.group()
-            start = m.start() + len(text) - len(text.lstrip())
+        for start, end in parts[1:]:
+            text = hyp[start:end].rstrip()
             tokens = ALPHA_RE.findall(text)
-            if len(tokens) < 3 or not tokens[0][0].isupper():
+            if not 3 <= len(tokens) <= MAX_FRAGMENT_WORDS or not tokens[0][0].isupper() or text[-1:] not in ".!?":
                 continue
-            lower = [t.lower() for t in tokens]
-            if any(t in VERB_WORDS or VERB_SUFFIX_RE.match(t) for t in lower):
+            if any(t.lower() in VERB_WORDS or VERB_SUFFIX_RE.match(t.lower()) for t in tokens):
                 continue
             severity = "major" if source_sentences <= 1 else "minor"
-            end = m.end()
-            flags.append(segment.flag(start, end, severity, "fragment",
+            flags.append(segment.flag(start, start + len(text), severity, "fragment",
                                       "sentence fragment without a verb", source_sentences=source_sentences))
         return flags

@@ -11,11 +11,12 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_LARGE = {"万": 10**4, "亿": 10**8}
 _CN_NUM_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*[万亿]?")
-# An Arabic number (1,000 / 2.8 / 50%), optionally followed by a Chinese large unit (3万, 2.8亿).
-_SRC_ARABIC_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万亿|万|亿|千|百)?")
+# An Arabic number (1,000 / 2.8 / 50%), optionally followed by a Chinese unit (3万, 2.8亿, 1100多万, 6成 = 60%).
+_SRC_ARABIC_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*[多余]?(万亿|万|亿|千|百|成)?")
 _SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+# Not part of a name or code (COVID-19, G20, A-1) nor the minutes of a clock time (18:00).
 _HYP_NUM_RE = re.compile(
-    r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)(?:st|nd|rd|th)?"
+    r"(?<![\w.:,])(?<![^\W\d_]-)(\d+(?:,\d+)*(?:\.\d+)?)(?::\s?\d\d)?(?:st|nd|rd|th|\s?(a\.m\.|p\.m\.|am|pm))?"
     r"((?:\s+(?:hundred|thousand|million|billion|trillion))*)(?![\w])",
     re.IGNORECASE,
 )
@@ -28,6 +29,8 @@ _WORD_VALUES = {w: float(i) for i, w in enumerate(_UNITS.split())}
 _WORD_VALUES.update({w: float(10 * i) for i, w in enumerate(_TENS.split(), 3)})
 _WORD_VALUES.update({w: float(i) for i, w in enumerate(_ORDINALS.split(), 1)})
 _WORD_VALUES.update(hundred=100.0, thousand=1000.0, dozen=12.0, both=2.0, twice=2.0, half=0.5)
+_MONTHS = "january february march april may june july august september october november december"
+_WORD_VALUES.update({w: float(i) for i, w in enumerate(_MONTHS.split(), 1)})
 _WORD_RE = re.compile(r"[a-z]+")
 
 
@@ -55,22 +58,26 @@ def source_numbers(source: str) -> set[float]:
     for m in _SRC_ARABIC_RE.finditer(source):
         base = float(m.group(1).replace(",", ""))
         unit = m.group(2) or ""
-        factor = {"万亿": 10**12, "万": 10**4, "亿": 10**8, "千": 10**3, "百": 100}.get(unit, 1)
+        factor = {"万亿": 10**12, "万": 10**4, "亿": 10**8, "千": 10**3, "百": 100, "成": 10}.get(unit, 1)
         values.update({base, base * factor})
     for m in _CN_NUM_RE.finditer(source):
-        values.add(chinese_value(m.group()))
+        value = chinese_value(m.group())
+        values.add(value)
+        if source.startswith("成", m.end()):  # 六成 = 60%
+            values.add(value * 10)
     return values
 
 
-def hypothesis_numbers(hyp: str) -> list[tuple[int, int, float]]:
-    """(start, end, value with its scale words) of each Arabic number in an English output."""
+def hypothesis_numbers(hyp: str) -> list[tuple[int, int, tuple[float, ...]]]:
+    """(start, end, values) of each Arabic number in an English output: its value with scale words, and for a
+    p.m. time also the 24-hour value (5 p.m. matches 17时 and 下午5时)."""
     out = []
     for m in _HYP_NUM_RE.finditer(hyp):
-        base = float(m.group(1).replace(",", ""))
-        value = base
-        for word in m.group(2).split():
+        value = float(m.group(1).replace(",", ""))
+        for word in m.group(3).split():
             value *= _SCALES[word.lower()]
-        out.append((m.start(), m.end(), value))
+        pm = (m.group(2) or "").lower().startswith("p") and value < 12
+        out.append((m.start(), m.end(), (value, value + 12) if pm else (value,)))
     return out
 
 
@@ -92,15 +99,17 @@ class NumberMismatch(Detector):
             return []
         src = source_numbers(segment.source)
         spelled = {_WORD_VALUES[w] for w in _WORD_RE.findall(segment.hypothesis.lower()) if w in _WORD_VALUES}
-        unmatched_src = [v for v in src if v >= 1 and v not in spelled and not any(_close(v, f[2]) for f in found)]
+        # 一 (1) is mostly an article (一名, 一个): only numbers from 2 up count as missing from the output.
+        unmatched_src = [v for v in src if v >= 2 and v not in spelled and
+                         not any(_close(v, value) for f in found for value in f[2])]
         flags = []
-        for start, end, value in found:
-            if any(_close(value, v) for v in src):
+        for start, end, values in found:
+            if any(_close(value, v) for value in values for v in src):
                 continue
             severity = "major" if unmatched_src else "minor"
             shown = ", ".join(f"{v:g}" for v in sorted(unmatched_src)[:5])
             message = (f"number {segment.hypothesis[start:end]!r} is not in the source"
                        + (f" (source has {shown})" if shown else ""))
-            flags.append(segment.flag(start, end, severity, "number", message, value=value,
+            flags.append(segment.flag(start, end, severity, "number", message, value=values[0],
                                       source_numbers=sorted(src)[:20]))
         return flags
