@@ -110,8 +110,9 @@ def hypothesis_matches(index: RefIndex, stream: Stream, clip_by_max: bool) -> tu
     """Segment lengths and clipped n-gram matches `[reference, order, segment]` of one system.
 
     The system's sorted keys are located once in each reference's sorted keys; for every order, a run of equal
-    hypothesis prefixes (one (segment, n-gram) and its count) finds its reference count through the reference key
-    just before or just after it, whichever shares the prefix. `clip_by_max` clips by the maximum count over the
+    hypothesis prefixes (one (segment, n-gram) and its count) finds its reference count through the neighbouring
+    reference key (before or after) with the longer common prefix (the smaller xor): if any reference key shares
+    the n-gram prefix, that one does. `clip_by_max` clips by the maximum count over the
     references (BLEU, one result row) instead of matching each reference separately (chrF, a row per reference).
     """
     ids, seg, lens = _concat(stream)
@@ -120,11 +121,15 @@ def hypothesis_matches(index: RefIndex, stream: Stream, clip_by_max: bool) -> tu
     out = np.zeros((rows, index.max_order, index.n_segments), dtype=np.int64)
     if not len(keys):
         return lens, out
-    near = []  # per reference: indices of the reference keys before and after each hypothesis key
+    near = []  # per reference: the neighbouring reference key sharing the longest prefix, and the xor with it
     for rk in index.ref_keys:
+        if not len(rk):
+            near.append(None)
+            continue
         j = np.searchsorted(rk, keys)
-        last = max(len(rk) - 1, 0)
-        near.append((np.clip(j - 1, 0, last), np.minimum(j, last)))
+        before, after = rk[np.maximum(j - 1, 0)], rk[np.minimum(j, len(rk) - 1)]
+        use = np.where((keys ^ before) <= (keys ^ after), np.maximum(j - 1, 0), np.minimum(j, len(rk) - 1))
+        near.append((use, keys ^ rk[use]))
     id_mask = (1 << index.id_bits) - 1
     change = np.empty(len(keys), dtype=bool)
     change[0] = True
@@ -137,14 +142,13 @@ def hypothesis_matches(index: RefIndex, stream: Stream, clip_by_max: bool) -> tu
         hyp = np.diff(np.append(starts, len(keys)))
         complete = (first & id_mask) != 0
         refs = []
-        for r, rk in enumerate(index.ref_keys):
-            if not len(rk):
+        for r, found_near in enumerate(near):
+            if found_near is None:
                 refs.append(np.zeros(len(starts), dtype=np.int64))
                 continue
-            before, after = near[r][0][starts], near[r][1][starts]
-            use = np.where((rk[before] >> shift) == first, before, after)
-            found = (rk[use] >> shift) == first
-            refs.append(np.where(found & complete, index.run_sizes[r][n - 1][index.run_ids[r][n - 1][use]], 0))
+            use, xor = found_near[0][starts], found_near[1][starts]
+            found = complete & ((xor >> shift) == 0)
+            refs.append(np.where(found, index.run_sizes[r][n - 1][index.run_ids[r][n - 1][use]], 0))
         if clip_by_max and len(refs) > 1:
             refs = [np.maximum.reduce(refs)]
         segment = first >> (n * index.id_bits)
