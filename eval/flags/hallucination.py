@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections import Counter
 
 from .base import DETECTORS, Detector, Flag, Segment
 
 # A chunk of 1–6 words repeated right after itself at least twice more ("the the the", "of the war of the war …").
 LOOP_RE = re.compile(r"\b((?:[^\W_]+\W+){0,5}?[^\W_]+)(?:\W+\1\b){2,}", re.IGNORECASE)
 # A chunk of 4+ words repeated once immediately ("in the field of science in the field of science").
+WORD_RE = re.compile(r"[^\W_]+")
 DOUBLE_RE = re.compile(r"\b((?:[^\W_]+\W+){3,9}[^\W_]+)\W+\1\b", re.IGNORECASE)
 
 # Typical output/source character-length ratios by language pair (median of human references).
@@ -29,8 +31,12 @@ class Repetition(Detector):
 
     def detect(self, segment: Segment) -> list[Flag]:
         hyp = segment.hypothesis
+        counts = Counter(w.lower() for w in WORD_RE.findall(hyp))
+        repeated = [c for c in counts.values() if c >= 2]
+        regexes = [r for r, needed in ((LOOP_RE, max(repeated, default=0) >= 3), (DOUBLE_RE, len(repeated) >= 4))
+                   if needed]  # cheap pre-check: most outputs repeat too little for either pattern
         flags = []
-        for regex in (LOOP_RE, DOUBLE_RE):
+        for regex in regexes:
             for m in regex.finditer(hyp):
                 unit = m.group(1)
                 if unit.isdigit() or any(f.start <= m.start() < f.end for f in flags):
