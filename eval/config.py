@@ -293,6 +293,12 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             raise loc.error(("metrics", i), f"unknown metric {metric!r} (known: {', '.join(METRICS.names())})")
         if metric in data["metrics"][:i]:
             raise loc.error(("metrics", i), f"duplicate metric {metric!r}")
+    from .significance import Settings
+
+    try:
+        Settings(**data["significance"])
+    except ConfigError as exc:
+        raise loc.error(("significance",), str(exc).removeprefix("significance: ")) from None
     if data["flags"]:
         from .flags import check_config
 

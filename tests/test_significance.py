@@ -128,3 +128,17 @@ def test_score_command_json_and_bad_baseline(tmp_path, capsys):
     assert out["bad"]["bleu"]["p_value"] < 0.01 and out["good"]["bleu"]["ci"] == pytest.approx([100, 100])
     assert main([*args, "--baseline", "nope"]) == 2
     assert "baseline 'nope' is not one of the systems: good, bad" in capsys.readouterr().err
+
+
+def test_config_rejects_bad_significance_with_its_line(tmp_path, seed_dir):
+    from eval.config import load_config
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"corpora:\n  - name: c\n    source: {seed_dir}/source.zh\n    references: [{seed_dir}/reference.en]\n"
+                   f"systems:\n  - name: s\n    backend: file\n    path: {seed_dir}/reference.en\n"
+                   "significance:\n  alpha: 2\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml:9: significance: alpha must be between 0 and 1"):
+        load_config(cfg)
+    cfg.write_text(cfg.read_text().replace("alpha: 2", "bootstrap: 500\n  seed: 7"))
+    assert load_config(cfg).data["significance"] == {"bootstrap": 500, "ar": 0, "seed": 7, "baseline": None,
+                                                     "alpha": 0.05}
