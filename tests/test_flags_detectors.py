@@ -146,6 +146,11 @@ def test_reference_support_true_and_false():
     assert "intense situation" in flagged and "Biden" not in flagged and "Crimea" not in flagged
     assert all(f.kind == "unsupported" for f in flags)
     assert run("reference", ref, refs=[ref]) == []
+    # With other systems it stands down for `consensus` only when that detector runs too.
+    seg = Segment(0, "双方讨论了问题。", hyp, [ref], {"s1": ref}, "zh", "en")
+    assert [f.kind for f in make_detectors(["reference"])[0].run([seg])]
+    both = make_detectors(["reference", "consensus"])
+    assert both[0].run([seg]) == [] and both[1].run([seg])
 
 
 def test_consensus_true_and_false():

@@ -20,7 +20,12 @@ OPTIONAL_DETECTORS = ("embedding",)
 
 def make_detectors(names: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> list[Detector]:
     """Instantiate detectors by name (default: `DEFAULT_DETECTORS`); unknown names raise `ConfigError`."""
-    return [DETECTORS.get(name)(options) for name in (DEFAULT_DETECTORS if names is None else names)]
+    names = list(DEFAULT_DETECTORS if names is None else names)
+    detectors = [DETECTORS.get(name)(options) for name in names]
+    for det in detectors:
+        if isinstance(det, support.ReferenceSupport):
+            det.consensus_active = "consensus" in names
+    return detectors
 
 
 def check_config(spec: dict[str, Any], loc: Located) -> None:

@@ -191,15 +191,16 @@ class Support(Detector):
 
 @DETECTORS.register("reference")
 class ReferenceSupport(Support):
-    """Output words the reference(s) do not support (when other systems are available too, `consensus` scores
-    with both and this detector stands down)."""
+    """Output words the reference(s) do not support (when the `consensus` detector runs too and other systems are
+    available, it scores with both and this detector stands down)."""
 
     name = "reference"
     needs = ("references",)
     description = "words not supported by the reference(s)"
+    consensus_active = False
 
     def applies(self, segment: Segment) -> bool:
-        return bool(segment.references) and not segment.others
+        return bool(segment.references) and not (segment.others and self.consensus_active)
 
     def evidence(self, segment: Segment) -> tuple[bool, bool]:
         return True, False
