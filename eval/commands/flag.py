@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ..flags import DETECTORS
+
     p = sub.add_parser("flag", help="flag bad fragments of a hypothesis file",
                        description="Flag character spans of a translation: broken sentences, untranslated text, "
                                    "number mismatches, repetitions, unsupported words. One flag per line.")
@@ -19,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--src-lang", default=None, help="source language (default: SRC's suffix, else zh)")
     p.add_argument("--tgt-lang", default=None, help="target language (default: HYP's suffix, else en)")
     p.add_argument("--glossary", metavar="TSV", help="glossary: source term<TAB>allowed form|allowed form")
-    p.add_argument("--detectors", metavar="LIST", help="comma-separated detectors (default: all but embedding)")
+    p.add_argument("--detectors", metavar="LIST",
+                   help=f"comma-separated detectors (default: all but embedding): {', '.join(DETECTORS.names())}")
     p.add_argument("--format", "-f", choices=("jsonl", "text"), default="jsonl")
     p.set_defaults(func=main)
 
