@@ -51,6 +51,11 @@ def _ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
 
 
+def _mean(values: Sequence[float]) -> float:
+    """Mean of a short list (np.mean costs more than the work on lists this small)."""
+    return sum(values) / len(values)
+
+
 def _dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
@@ -77,7 +82,7 @@ def word_features(segment: Segment, use_refs: bool, use_others: bool) -> tuple[l
     oth_sets = [set(o) for o in oth]
     pool = ref_sets or oth_sets
     # Other systems weighted by how well they agree with the references (else with each other).
-    quality = np.array([np.mean([_dice(o, p) for p in pool if p is not o] or [0.0]) for o in oth_sets])
+    quality = np.array([_mean([_dice(o, p) for p in pool if p is not o] or [0.0]) for o in oth_sets])
     quality = quality / quality.sum() if len(quality) and quality.sum() > 0 else quality
     left = [None] + [(st[i - 1], st[i]) for i in range(1, n)]
     right = [(st[i], st[i + 1]) for i in range(n - 1)] + [None]
@@ -85,17 +90,17 @@ def word_features(segment: Segment, use_refs: bool, use_others: bool) -> tuple[l
     x[:, 0] = 1.0
     if refs:
         ref_bi = [_ngrams(r, 2) for r in refs]
-        x[:, 1] = [np.mean([s in r for r in ref_sets]) for s in st]
-        x[:, 3] = [max(np.mean([b in rb for rb in ref_bi]) if b else 0.0 for b in (left[i], right[i]))
+        x[:, 1] = [_mean([s in r for r in ref_sets]) for s in st]
+        x[:, 3] = [max(_mean([b in rb for rb in ref_bi]) if b else 0.0 for b in (left[i], right[i]))
                    for i in range(n)]
         x[:, 16] = np.mean([_aligned(st, r) for r in refs], axis=0)
     if oth:
         oth_bi = [_ngrams(o, 2) for o in oth]
         oth_tri = [_ngrams(o, 2) | _ngrams(o, 3) for o in oth]
         x[:, 2] = [float(np.dot(quality, [s in o for o in oth_sets])) for s in st]
-        x[:, 4] = [max(np.mean([b in ob for ob in oth_bi]) if b else 0.0 for b in (left[i], right[i]))
+        x[:, 4] = [max(_mean([b in ob for ob in oth_bi]) if b else 0.0 for b in (left[i], right[i]))
                    for i in range(n)]
-        x[:, 5] = [np.mean([t in ot for ot in oth_tri]) for t in tri]
+        x[:, 5] = [_mean([t in ot for ot in oth_tri]) for t in tri]
         x[:, 17] = np.dot(quality if quality.sum() > 0 else np.full(len(oth), 1 / len(oth)),
                           np.array([_aligned(st, o) for o in oth]))
     x[:, 8] = [w.lower() in STOPWORDS for _, _, w in ws]
