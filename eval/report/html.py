@@ -45,7 +45,8 @@ def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, t
     """One corpus for the page script; `src`, `refs`, `hyps` and flag messages are indices into the string table.
 
     A flag is `[system index, segment, start, end, major (1|0), kind index, message]`."""
-    kinds = sorted({f.kind for f in view.all_flags()})
+    flags = view.all_flags()
+    kinds = sorted({f.kind for _, f in flags})
     return {
         "name": view.name,
         "src_lang": src_lang,
@@ -59,8 +60,8 @@ def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, t
         "hyps": {s: [text(h.strip()) for h in view.hypotheses[s]] for s in view.systems},
         "scores": {s: {m: [_round(v) for v in view.sentence[s][m]] for m in view.metrics} for s in view.systems},
         "kinds": kinds,
-        "flags": [[view.systems.index(f.system), f.segment, f.start, f.end, int(f.severity == "major"),
-                   kinds.index(f.kind), text(f.message)] for f in view.all_flags()],
+        "flags": [[view.systems.index(system), f.segment, f.start, f.end, int(f.severity == "major"),
+                   kinds.index(f.kind), text(f.message)] for system, f in flags],
     }
 
 

@@ -8,27 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RunError
+from ..flags.base import SEVERITIES, Flag
 from ..rundir import RunDir
 from ..textio import read_text
 
-SEVERITIES = ("major", "minor")
 _SEGMENT_KEYS = ("corpus", "system", "segment", "source", "references", "hypothesis", "scores")
 _FLAG_KEYS = ("corpus", "system", "segment", "start", "end", "severity", "kind", "message", "text")
-
-
-@dataclass
-class Flag:
-    """One flagged span of a hypothesis: `start`/`end` are character offsets into the stripped hypothesis."""
-
-    system: str
-    segment: int
-    start: int
-    end: int
-    severity: str
-    kind: str
-    message: str
-    text: str
-    evidence: Any = None
 
 
 @dataclass
@@ -54,8 +39,9 @@ class CorpusView:
     def flags_of(self, system: str, segment: int) -> list[Flag]:
         return self.flags.get(system, {}).get(segment, [])
 
-    def all_flags(self) -> list[Flag]:
-        return [f for system in self.systems for seg in sorted(self.flags.get(system, {}))
+    def all_flags(self) -> list[tuple[str, Flag]]:
+        """(system, flag) pairs, system by system in segment order."""
+        return [(system, f) for system in self.systems for seg in sorted(self.flags.get(system, {}))
                 for f in self.flags[system][seg]]
 
 
@@ -173,9 +159,9 @@ def _add_flags(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None
                            f"({hyp[start:end]!r}); flags.jsonl is stale, re-run the flag stage")
         if row["severity"] not in SEVERITIES:
             raise RunError(f"{where}: severity must be major or minor, got {row['severity']!r}")
-        flag = Flag(row["system"], seg, start, end, row["severity"], str(row["kind"]), str(row["message"]),
-                    row["text"], row.get("evidence"))
-        view.flags.setdefault(flag.system, {}).setdefault(seg, []).append(flag)
+        flag = Flag(seg, start, end, row["severity"], str(row["kind"]), str(row["message"]), row["text"],
+                    row.get("evidence") or {})
+        view.flags.setdefault(row["system"], {}).setdefault(seg, []).append(flag)
     for view in views.values():
         for by_seg in view.flags.values():
             for flags in by_seg.values():
