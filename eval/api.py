@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +10,9 @@ from .config import DEFAULT_METRICS, Config, load_config
 from .corpus import lang_from_suffix
 from .errors import ConfigError, CorpusError
 from .metrics import make_metrics
+from .pipeline import STAGES
 from .pipeline import run as run_pipeline
-from .rundir import RunDir
+from .results import Run
 from .scoring import score_systems
 from .significance import Settings
 from .textio import check_aligned, read_lines
@@ -70,7 +71,29 @@ def score_files(
     return score(systems, ref_streams, metrics, lang, significance)
 
 
-def run(config: Config | str | Path, overrides: Sequence[str] = (), stages: Sequence[str] | None = None) -> RunDir:
-    """Run an evaluation config (a `Config` or a path to YAML) and return its run folder."""
-    cfg = config if isinstance(config, Config) else load_config(config, list(overrides))
-    return run_pipeline(cfg, list(stages) if stages else None)
+def run(
+    config: Config | str | Path,
+    overrides: Sequence[str] = (),
+    stages: Sequence[str] | None = None,
+    shard: tuple[int, int] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Run:
+    """Run an evaluation config (a `Config`, or a path to YAML with `overrides` like `"metrics=[bleu]"`) and
+    return its results.
+
+    `stages` picks stages (default: all of translate, score, flag, report). With `shard=(i, n)` only the i-th of n
+    blocks of every corpus is translated into the translation cache and no run folder is written. Progress lines
+    go to `log` (default: stderr).
+    """
+    for stage in stages or ():
+        if stage not in STAGES:
+            raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(STAGES)})")
+    if shard is not None and not (isinstance(shard, tuple) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
+        raise ConfigError(f"shard {shard!r}: expected (i, n) with 0 <= i < n")
+    if isinstance(config, Config):
+        if overrides:
+            raise ConfigError("overrides apply to a config file; pass its path, or load_config(path, overrides)")
+        cfg = config
+    else:
+        cfg = load_config(config, list(overrides))
+    return Run(run_pipeline(cfg, list(stages) if stages else None, log=log, shard=shard).root)

@@ -34,7 +34,7 @@ def seed_run(tmp_path, monkeypatch):
 
 def test_second_writer_fails_clearly_while_the_folder_is_locked(seed_run):
     _config, rundir = seed_run
-    with rundir.lock():
+    with rundir.rundir.lock():
         proc = subprocess.run(
             [sys.executable, "-m", "eval", "run", str(SEED), "--set", f"output={rundir.root}", "--stages", "score"],
             check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,

@@ -34,21 +34,19 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..config import load_config
+    from ..api import run
     from ..errors import ConfigError
-    from ..pipeline import STAGES, run
+    from ..pipeline import STAGES
 
     stages = args.stages.split(",") if args.stages else None
     for stage in stages or []:
         if stage not in STAGES:
             raise ConfigError(f"--stages: unknown stage {stage!r} (known: {', '.join(STAGES)})")
     shard = parse_shard(args.shard)
-    config = load_config(args.config, args.overrides)
-    rundir = run(config, stages, shard=shard)
+    result = run(args.config, args.overrides, stages, shard=shard)
     if shard is not None:
         return 0
-    board = rundir.leaderboard("md")
-    if board.is_file():
-        print(board.read_text(encoding="utf-8"), end="")
-    print(f"run folder: {rundir.root}")
+    if result.rundir.scores.is_file():
+        print(result.leaderboard(format="md"), end="")
+    print(f"run folder: {result.root}")
     return 0

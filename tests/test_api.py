@@ -1,0 +1,152 @@
+"""The public Python API: `eval.run` → `Run`, `Run.open`, typed errors with the CLI's messages, and the
+notebook-style example reproducing `mteval run configs/seed.yaml`."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+import eval
+from eval.cli import main as cli_main
+
+from .conftest import ROOT
+
+SEED_MT_ONLY = ("systems=[{name: xinhua-mt, backend: file, level: document, "
+                "path: corpora/xinhua-2021-04-13/seed-mt.en.txt}]")
+CORPUS = "xinhua-2021-04-13"
+NOTEBOOK = ROOT / "examples" / "seed_notebook.py"
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli_main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """`mteval run configs/seed.yaml` (the file system only) through the CLI: the folder every check compares to."""
+    out = tmp_path_factory.mktemp("cli") / "seed"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        code, stdout, _ = cli("run", "configs/seed.yaml", "--set", f"output={out}", "--set", SEED_MT_ONLY)
+    assert code == 0, stdout
+    return out
+
+
+def test_notebook_reproduces_the_cli_leaderboard_and_flags(cli_run, tmp_path):
+    proc = subprocess.run([sys.executable, str(NOTEBOOK), str(tmp_path / "nb")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    board = (cli_run / "leaderboard.md").read_text(encoding="utf-8")
+    assert proc.stdout.startswith(board)
+    flags = [json.loads(line) for line in proc.stdout[len(board):].splitlines()]
+    assert flags == jsonl(cli_run / "flags.jsonl")
+    assert any(f["kind"] == "broken-sentence" and f["text"] == "relax. intense situation" for f in flags)
+    assert (tmp_path / "nb" / "scores.json").read_bytes() == (cli_run / "scores.json").read_bytes()
+
+
+def test_notebook_uses_only_the_public_api():
+    tree = ast.parse(NOTEBOOK.read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert "eval" in imported and not any(isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "eval"}
+    assert used and used <= set(eval.__all__), used - set(eval.__all__)
+
+
+def test_run_open_reads_back_every_file_of_the_run_folder(cli_run):
+    run = eval.Run.open(cli_run)
+    assert run.root == run.path == cli_run
+    assert run.scores == json.loads((cli_run / "scores.json").read_text(encoding="utf-8"))
+    assert run.manifest["mteval_run"] == "seed" and "signatures" in run.manifest
+    assert run.leaderboard(format="md") == (cli_run / "leaderboard.md").read_text(encoding="utf-8")
+    assert run.leaderboard(format="csv") == (cli_run / "leaderboard.csv").read_text(encoding="utf-8")
+    rows = run.leaderboard("ter")
+    assert rows[0]["system"] == "xinhua-mt" and rows[0]["ter"] == run.scores[CORPUS]["xinhua-mt"]["ter"]["score"]
+    assert run.segments() == jsonl(cli_run / "segments.jsonl")
+    assert run.segments(CORPUS, "xinhua-mt") == run.segments()
+    assert run.flags() == jsonl(cli_run / "flags.jsonl")
+    majors = run.flags(severity="major")
+    assert {f["text"] for f in majors} == {"relax. intense situation",
+                                           "Stable and predictable collaborative relationship."}
+    assert [f["kind"] for f in run.flags(kind="glossary")] == ["glossary"] * len(run.flags(kind="glossary"))
+
+
+def test_eval_run_returns_a_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    run = eval.run("configs/seed.yaml", [f"output={tmp_path / 'r'}", SEED_MT_ONLY], stages=["translate", "score"],
+                   log=lambda line: None)
+    assert isinstance(run, eval.Run) and run.root == tmp_path / "r"
+    assert set(run.scores[CORPUS]["xinhua-mt"]) == {"bleu", "chrf", "chrf++", "ter"}
+    with pytest.raises(eval.RunError, match=r"flags\.jsonl: not found \(has the flag stage run\?\)"):
+        run.flags()
+
+
+def test_run_open_errors_are_typed_and_name_the_problem(cli_run, tmp_path):
+    with pytest.raises(eval.RunError, match=r"not a run folder \(no scores\.json"):
+        eval.Run.open(tmp_path)
+    run = eval.Run.open(cli_run)
+    with pytest.raises(eval.RunError, match=r"no metric 'comet' in this run \(known: bleu, chrf, chrf\+\+, ter\)"):
+        run.leaderboard("comet")
+    with pytest.raises(eval.ConfigError, match="leaderboard format 'html'"):
+        run.leaderboard(format="html")
+    with pytest.raises(eval.RunError, match=r"no corpus 'wmt' in this run \(known: xinhua-2021-04-13\)"):
+        run.segments("wmt")
+    with pytest.raises(eval.RunError, match=r"no system 'gemma' in this run \(known: xinhua-mt\)"):
+        run.flags(system="gemma")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("scores.json", "manifest.json"):
+        (broken / name).write_bytes((cli_run / name).read_bytes())
+    lines = (cli_run / "segments.jsonl").read_text(encoding="utf-8").splitlines()
+    (broken / "segments.jsonl").write_text("\n".join(lines[:3] + ["{oops"] + lines[3:]) + "\n", encoding="utf-8")
+    with pytest.raises(eval.RunError, match=r"segments\.jsonl:4: invalid JSON"):
+        eval.Run.open(broken).segments()
+
+
+def test_api_errors_carry_the_cli_messages(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    ref = tmp_path / "ref.en"
+    ref.write_text("a b c\n", encoding="utf-8")
+    cases = [
+        (lambda: eval.score_files([str(ref)], [str(ref)], metrics=["bleu", "meteor"]),
+         ("score", "--ref", str(ref), "--metrics", "bleu,meteor", str(ref)), eval.MetricError),
+        (lambda: eval.run("configs/seed.yaml", ["metrics=[bleu, blue]"]),
+         ("run", "configs/seed.yaml", "--set", "metrics=[bleu, blue]"), eval.ConfigError),
+        (lambda: eval.run(tmp_path / "missing.yaml"), ("run", str(tmp_path / "missing.yaml")), eval.ConfigError),
+        (lambda: eval.flag(["源"], ["a"], detectors=["nonsense"]),
+         ("flag", "--src", str(ref), "--hyp", str(ref), "--detectors", "nonsense"), eval.ConfigError),
+    ]
+    for call, argv, error in cases:
+        with pytest.raises(error) as exc:
+            call()
+        code, _, stderr = cli(*argv)
+        assert code == 2 and stderr == f"mteval: error: {exc.value}\n"
+
+
+def test_api_argument_errors_are_typed(tmp_path):
+    with pytest.raises(eval.ConfigError, match=r"unknown stage 'scoer' \(known: translate, score, flag, report"):
+        eval.run("configs/seed.yaml", stages=["scoer"])
+    with pytest.raises(eval.ConfigError, match=r"shard \(2, 2\): expected \(i, n\) with 0 <= i < n"):
+        eval.run("configs/seed.yaml", shard=(2, 2))
+    config = eval.load_config(ROOT / "configs" / "seed.yaml")
+    with pytest.raises(eval.ConfigError, match="overrides apply to a config file"):
+        eval.run(config, ["metrics=[bleu]"])
+    with pytest.raises(eval.CorpusError, match="system 'mt' has 2 segments, reference 1 has 1"):
+        eval.score({"mt": ["a", "b"]}, [["a"]])
+    with pytest.raises(eval.MetricError, match=r"unknown metric 'comet' \(known: bleu, chrf, chrf\+\+, ter\)"):
+        eval.score({"mt": ["a"]}, [["a"]], metrics=["comet"])
+    with pytest.raises(eval.CorpusError, match="line counts differ: 2 sources, 1 hypotheses"):
+        eval.flag(["一", "二"], ["one"])
