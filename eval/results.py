@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -100,7 +99,7 @@ class Run:
         for view in self._views(corpus):
             for flag_system, flag in view.all_flags():
                 if system in (None, flag_system) and kind in (None, flag.kind) and severity in (None, flag.severity):
-                    rows.append({"corpus": view.name, "system": flag_system, **asdict(flag)})
+                    rows.append({"corpus": view.name, "system": flag_system, **flag.to_dict()})
         if system is not None and not rows:
             self._systems([s for v in self._views(corpus) for s in v.systems], system)
         return rows
