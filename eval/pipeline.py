@@ -14,7 +14,7 @@ import numpy as np
 
 from .config import Config
 from .corpus import Corpus
-from .errors import ConfigError
+from .errors import ConfigError, RunError
 from .leaderboard import leaderboard_rows, to_csv, to_markdown
 from .loaders import OutputsBackend, load_corpus
 from .metrics import make_metrics
@@ -53,7 +53,8 @@ class RunContext:
         text = read_text(path)
         lines = text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
         if len(lines) != len(corpus):
-            raise RuntimeError(f"{path}: {len(lines)} lines for {len(corpus)} segments; re-run the translate stage")
+            raise RunError(f"{path}: {len(lines)} lines for {len(corpus)} segments of corpus {corpus.name!r}; the "
+                           f"hypotheses are from another corpus version: re-run the translate stage")
         return lines
 
 
@@ -228,11 +229,15 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
             started=now(),
         )
         manifest.pop("finished", None)
-        manifest.setdefault("stages", {})
+        completed = manifest.setdefault("stages", {})
         for stage in selected:
             began = now()
+            # this stage's outputs and those of every later stage are about to be (or become) stale
+            for later in list(STAGES)[list(STAGES).index(stage):]:
+                completed.pop(later, None)
+            rundir.save_manifest(manifest)
             STAGES[stage](ctx)
-            manifest["stages"][stage] = {"started": began, "finished": now()}
+            completed[stage] = {"started": began, "finished": now(), "config_sha256": manifest["config_sha256"]}
         manifest["finished"] = now()
         rundir.save_manifest(manifest)
     return rundir

@@ -104,6 +104,8 @@ class RunDir:
             fh.truncate()
             fh.write(f"mteval pid {os.getpid()} ({' '.join(sys.argv[:3])})\n")
             fh.flush()
+            for tmp in self.root.rglob(".*.tmp"):  # left by a killed writer (textio._write_temp's names)
+                tmp.unlink(missing_ok=True)
             try:
                 yield
             finally:
