@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import re
 import subprocess
 import sys
@@ -11,12 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval import ConfigError, MtevalError, RunError, load_config, run, textio
+from eval import ConfigError, MtevalError, RunError, flag, load_config, run, textio
 from eval.resegment import resegment
+from eval.systems.cache import TranslationCache
 
 from .conftest import ROOT
 
 SEED = ROOT / "configs" / "seed.yaml"
+SKIP = (".lock", "manifest.json")  # the manifest records each run's progress, even a failed one's
 
 
 def seed_config(out, *extra: str):
@@ -47,7 +50,7 @@ def test_second_writer_fails_clearly_while_the_folder_is_locked(seed_run):
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
 def test_failed_write_leaves_previous_results_whole(seed_run, monkeypatch, code):
     config, rundir = seed_run
-    before = {p: p.read_bytes() for p in rundir.root.rglob("*") if p.is_file() and p.name != ".lock"}
+    before = {p: p.read_bytes() for p in rundir.root.rglob("*") if p.is_file() and p.name not in SKIP}
     calls = []
 
     def failing_write(path, data):
@@ -60,8 +63,10 @@ def test_failed_write_leaves_previous_results_whole(seed_run, monkeypatch, code)
     monkeypatch.setattr(textio, "_write_temp", failing_write)
     with pytest.raises(RunError, match=r"cannot write: injected fault"):
         run(config, stages=["score"])
-    after = {p: p.read_bytes() for p in rundir.root.rglob("*") if p.is_file() and p.name != ".lock"}
+    after = {p: p.read_bytes() for p in rundir.root.rglob("*") if p.is_file() and p.name not in SKIP}
     assert after == before  # nothing replaced, no temporary file left behind
+    manifest = json.loads((rundir.root / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["stages"]) == {"translate"} and "finished" not in manifest  # score not claimed
 
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", "..", ".hidden", "x y", ""])
@@ -128,3 +133,117 @@ def test_fuzzed_resegmentation_keeps_every_token_in_order(hyp, refs, cjk):
     assert pieces == resegment(document, refs, char_level=cjk)  # deterministic
     assert "".join("".join(pieces).split()) == "".join(document.split())
     assert all("\n" not in p and p == p.strip() for p in pieces)
+
+
+def test_stale_hypotheses_file_is_a_run_error(seed_run):
+    config, rundir = seed_run
+    hyp = rundir.root / "hypotheses" / "xinhua-2021-04-13" / "xinhua-mt.txt"
+    hyp.write_text("one line\n", encoding="utf-8")
+    with pytest.raises(RunError, match=r"xinhua-mt\.txt: 1 lines for 11 segments of corpus 'xinhua-2021-04-13'.*"
+                                       r"re-run the translate stage"):
+        run(config, stages=["score"])
+
+
+def test_disk_full_in_translate_keeps_hypotheses_and_says_which_stages_are_current(seed_run, monkeypatch):
+    config, rundir = seed_run
+    root = rundir.root
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name not in (".lock", "manifest.json")}
+
+    def full(path, data):  # the disk fills up when the first hypotheses file is written
+        if path.suffix == ".txt":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_write(path, data)
+
+    real_write = textio._write_temp
+
+    monkeypatch.setattr(textio, "_write_temp", full)
+    with pytest.raises(RunError, match=r"xinhua-mt\.txt: cannot write: No space left on device"):
+        run(config)
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name not in (".lock", "manifest.json")}
+    assert after == before
+    monkeypatch.undo()
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    # the scores on disk are from the previous run: the manifest no longer lists any stage as current
+    assert "finished" not in manifest and manifest["stages"] == {}
+    run(config, stages=["translate", "score"])
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["stages"]) == {"translate", "score"} and "finished" in manifest
+    assert {s["config_sha256"] for s in manifest["stages"].values()} == {config.sha256()}
+
+
+def test_full_cache_is_a_clear_error_and_keeps_its_entries(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    with TranslationCache(path) as cache:
+        cache.put_many("sys", "zh", "en", [(f"source {i}", f"hypothesis {i}") for i in range(50)])
+        pages = cache._db.execute("PRAGMA page_count").fetchone()[0]
+        cache._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk full" (SQLITE_FULL)
+        with pytest.raises(RunError, match=r"cache\.sqlite: cannot write the translation cache: database or disk "
+                                           r"is full"):
+            cache.put_many("sys", "zh", "en", [(f"long source {i}" * 50, "h" * 2000) for i in range(200)])
+    with TranslationCache(path) as cache:  # integrity check passes; the failed batch left nothing behind
+        assert cache.count() == 50
+        assert cache.get_many("sys", "zh", "en", ["source 7", "long source 0" * 50]) == ["hypothesis 7", None]
+
+
+CACHE_WORKER = """
+import sys
+from eval.systems.cache import TranslationCache
+me, other, path = sys.argv[1], sys.argv[2], sys.argv[3]
+seen = 0
+with TranslationCache(path) as cache:
+    for b in range(150):
+        cache.put_many("sys", "zh", "en", [(f"{me} {b} {i}", f"{me} hyp {b} {i}") for i in range(4)])
+        got = cache.get_many("sys", "zh", "en", [f"{other} {b} {i}" for i in range(4)])
+        assert all(h is None or h == f"{other} hyp {b} {i}" for i, h in enumerate(got)), got
+        seen += sum(h is not None for h in got)
+print(seen)
+"""
+
+
+def test_cache_is_safe_for_concurrent_processes(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    TranslationCache(path).close()
+    procs = [subprocess.Popen([sys.executable, "-c", CACHE_WORKER, me, other, str(path)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for me, other in (("a", "b"), ("b", "a"))]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    with TranslationCache(path) as cache:
+        assert cache.count() == 2 * 150 * 4
+        assert cache.get_many("sys", "zh", "en", ["a 149 3", "b 0 0"]) == ["a hyp 149 3", "b hyp 0 0"]
+
+
+@pytest.mark.parametrize("name", ["..", ".hidden", "-rm", "a b", "x;y", "$(id)"])
+def test_wmt_system_names_from_file_names_are_checked(tmp_path, name):
+    root = tmp_path / "wmt"
+    stem = "t.zh-en"
+    for sub, files in (("sources", [f"{stem}.src.zh"]), ("references", [f"{stem}.ref.A.en"]),
+                       ("system-outputs", [f"{stem}.hyp.{name}.en"])):
+        (root / sub).mkdir(parents=True)
+        for f in files:
+            (root / sub / f).write_text("一\n", encoding="utf-8")
+    cfg = tmp_path / "wmt.yaml"
+    cfg.write_text(f"corpora: [{{name: wmt, type: wmt-systems, path: {root}, testset: t, pair: zh-en}}]\n"
+                   f"systems: []\nmetrics: [bleu]\noutput: {tmp_path / 'out'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"wmt\.yaml:1: corpora\.0\.path: system output .* is not a usable system "
+                                          r"name"):
+        load_config(cfg)
+    assert not (tmp_path / "out").exists()
+
+
+hostile = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(hostile, hostile, hostile, hostile), min_size=1, max_size=5),
+       langs=st.sampled_from([("zh", "en"), ("en", "zh"), ("en", "de")]))
+def test_fuzzed_flag_detectors_keep_offsets_inside_the_hypothesis(rows, langs):
+    sources, hyps, refs, other = (list(col) for col in zip(*rows, strict=True))
+    args = {"references": [refs], "others": {"o": other}, "src_lang": langs[0], "tgt_lang": langs[1]}
+    flags = flag(sources, hyps, **args)
+    assert flags == flag(sources, hyps, **args)  # deterministic
+    for f in flags:
+        hyp = hyps[f["segment"]].strip()
+        assert 0 <= f["start"] <= f["end"] <= len(hyp), f
+        assert f["text"] == hyp[f["start"]:f["end"]], f
+        assert f["severity"] in ("major", "minor")

@@ -89,8 +89,11 @@ class TranslationCache:
     def put_many(self, system: str, src_lang: str, tgt_lang: str, pairs: Iterable[tuple[str, str]]) -> None:
         """Store (source, hypothesis) pairs and commit: one transaction per batch."""
         rows = [(segment_key(system, src_lang, tgt_lang, s), system, src_lang, tgt_lang, s, h) for s, h in pairs]
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?)", rows)
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.OperationalError as exc:  # disk full, read-only file: the transaction is rolled back
+            raise RunError(f"{self.path}: cannot write the translation cache: {exc}") from None
 
     def count(self, system: str | None = None) -> int:
         if system is None:
