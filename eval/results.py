@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ConfigError, RunError
 from .leaderboard import leaderboard_rows, to_csv, to_markdown
-from .report.runview import RunView, load_run
+from .report.runview import CorpusView, RunView, load_run
 from .rundir import RunDir
 
 LEADERBOARD_FORMATS = ("rows", "md", "csv")
@@ -24,6 +24,7 @@ class Run:
 
     def __init__(self, root: str | Path) -> None:
         self.rundir = RunDir(root)
+        self._corpus_views: dict[str, CorpusView] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> Run:
@@ -57,6 +58,16 @@ class Run:
     def view(self) -> RunView:
         """Everything `mteval inspect` and the report read: scores, segments and flags by corpus (validated)."""
         return load_run(self.root)
+
+    def _views(self, corpus: str | None) -> list[CorpusView]:
+        """All corpora's views, or only `corpus`'s (then only its rows are parsed)."""
+        if corpus is None:
+            return list(self.view.corpora.values())
+        if "view" in self.__dict__:
+            return [self.view.corpus(corpus)]
+        if corpus not in self._corpus_views:
+            self._corpus_views[corpus] = load_run(self.root, corpus).corpus(corpus)
+        return [self._corpus_views[corpus]]
 
     def leaderboard(self, metric: str | None = None, format: str = "rows") -> list[dict[str, Any]] | str:
         """One row per corpus × system, best first on `metric` (default: the first metric), with CI, p-value and
@@ -92,20 +103,13 @@ class Run:
     def flags(self, corpus: str | None = None, system: str | None = None, kind: str | None = None,
               severity: str | None = None) -> list[dict[str, Any]]:
         """Rows of `flags.jsonl` (corpus, system, segment, start, end, severity, kind, message, text, evidence),
-        filtered by corpus, system, kind and severity; `RunError` if the flag stage has not run."""
-        if not self.view.has_flags:
+        corpus by corpus, system by system, in segment order; `system`, `kind` and `severity` filter them (an
+        unknown corpus is an error). `RunError` if the flag stage has not run or flags.jsonl is stale."""
+        if not self.rundir.flags.is_file():
             raise RunError(f"{self.rundir.flags}: not found (has the flag stage run?)")
-        rows = []
-        for view in self._views(corpus):
-            for flag_system, flag in view.all_flags():
-                if system in (None, flag_system) and kind in (None, flag.kind) and severity in (None, flag.severity):
-                    rows.append({"corpus": view.name, "system": flag_system, **flag.to_dict()})
-        if system is not None and not rows:
-            self._systems([s for v in self._views(corpus) for s in v.systems], system)
-        return rows
-
-    def _views(self, corpus: str | None) -> list:
-        return list(self.view.corpora.values()) if corpus is None else [self.view.corpus(corpus)]
+        return [{"corpus": view.name, "system": name, **flag.to_dict()}
+                for view in self._views(corpus) for name, flag in view.all_flags()
+                if system in (None, name) and kind in (None, flag.kind) and severity in (None, flag.severity)]
 
     def _systems(self, systems: list[str], system: str | None) -> list[str]:
         if system is None:

@@ -105,7 +105,8 @@ def test_run_open_errors_are_typed_and_name_the_problem(cli_run, tmp_path):
     with pytest.raises(eval.RunError, match=r"no corpus 'wmt' in this run \(known: xinhua-2021-04-13\)"):
         run.segments("wmt")
     with pytest.raises(eval.RunError, match=r"no system 'gemma' in this run \(known: xinhua-mt\)"):
-        run.flags(system="gemma")
+        run.segments(system="gemma")
+    assert run.flags(system="gemma") == [] and run.flags(kind="no-such-kind") == []
     broken = tmp_path / "broken"
     broken.mkdir()
     for name in ("scores.json", "manifest.json"):

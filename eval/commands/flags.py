@@ -19,16 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..errors import RunError
     from ..flags.base import format_flag
-    from ..rundir import RunDir
-    from ..textio import read_jsonl
+    from ..results import Run
 
-    path = RunDir(args.rundir).flags
-    if not path.is_file():
-        raise RunError(f"{path}: not found (is {args.rundir} a run folder, and has the flag stage run?)")
-    wanted = {"corpus": args.corpus, "system": args.system, "kind": args.kind, "severity": args.severity}
-    for row in read_jsonl(path):
-        if all(value is None or row.get(key) == value for key, value in wanted.items()):
-            print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
+    for row in Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity):
+        print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
     return 0
