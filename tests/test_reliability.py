@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eval import ConfigError, MtevalError, RunError, flag, load_config, run, textio
+from eval.corpus import Corpus
 from eval.resegment import resegment
 from eval.systems.cache import TranslationCache
 
@@ -247,3 +249,36 @@ def test_fuzzed_flag_detectors_keep_offsets_inside_the_hypothesis(rows, langs):
         assert 0 <= f["start"] <= f["end"] <= len(hyp), f
         assert f["text"] == hyp[f["start"]:f["end"]], f
         assert f["severity"] in ("major", "minor")
+
+
+def test_cached_translations_are_served_only_for_the_same_model_file_prompt_and_parameters(tmp_path):
+    from tests.test_backends_hf import make
+    from tests.tiny_models import save_tiny
+
+    pytest.importorskip("transformers")
+    model = save_tiny("llama", tmp_path / "llama")
+    corpus = Corpus("c", "zh", "en", ["今天天气很好。", "新华社北京电。"], [])
+    base = {"model": str(model), "batch_size": 2, "generation": {"max_new_tokens": 4},
+            "prompt": {"examples": [], "stop": ["."]}}
+    with TranslationCache(tmp_path / "t.sqlite") as cache:
+
+        def misses(**changes):
+            backend = make("hf-causal", **{**base, **changes})
+            backend.cache = cache
+            before = cache.misses
+            backend.translate(corpus)
+            return cache.misses - before
+
+        assert (misses(), misses(), misses(batch_size=1)) == (2, 0, 0)  # batch size does not change outputs
+        assert misses(prompt={"examples": [], "stop": ["."], "prefix": "Translate:\n"}) == 2
+        assert misses(prompt={"examples": [], "stop": ["!"]}) == 2
+        assert misses(generation={"max_new_tokens": 4, "repetition_penalty": 1.1}) == 2
+        # the same-size model file is replaced keeping its mtime (cp -p, rsync -t, tar x): still re-translated
+        config = model / "config.json"
+        text, stat = config.read_text(), config.stat()
+        assert '"rms_norm_eps": 1e-06' in text
+        config.write_text(text.replace('"rms_norm_eps": 1e-06', '"rms_norm_eps": 2e-06'))
+        os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert config.stat().st_size == stat.st_size and config.stat().st_mtime_ns == stat.st_mtime_ns
+        assert misses() == 2
+        assert misses() == 0

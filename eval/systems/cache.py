@@ -115,9 +115,13 @@ class TranslationCache:
         return self.count() - before
 
     def file_sha256(self, path: Path) -> str:
-        """sha256 of a (large) file, memoised on (path, size, mtime) so weights are hashed once."""
+        """sha256 of a (large) file, memoised on (path, size, ctime) so weights are hashed once.
+
+        The change time, not the modification time: `cp -p`, `rsync -t` or `tar x` can give a file new content and
+        its old mtime, but every write, rename or `touch` sets the ctime to now (column `mtime_ns` holds it).
+        """
         st = path.stat()
-        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+        key = (str(path.resolve()), st.st_size, st.st_ctime_ns)
         row = self._db.execute("SELECT sha256 FROM file_hashes WHERE path=? AND size=? AND mtime_ns=?", key)
         hit = row.fetchone()
         if hit:
