@@ -78,6 +78,32 @@ def test_names_cannot_escape_the_run_folder(tmp_path, monkeypatch, name):
         seed_config(tmp_path / "run", f"systems.0.name={name!r}")
 
 
+@pytest.mark.parametrize("name", ["../escape", "..", "/abs", ".hidden", "a\\b"])
+def test_corpus_names_cannot_escape_the_run_folder(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(ConfigError, match=r"corpora\.0\.name: invalid corpus name"):
+        seed_config(tmp_path / "run", f"corpora.0.name={name!r}")
+
+
+def test_corpus_and_config_text_is_data_never_code(tmp_path, monkeypatch):
+    """Shell syntax, YAML tags and ${VAR} in corpus files reach the results verbatim; nothing is executed."""
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "pwned"
+    lines = [f"$(touch {marker})", f"`touch {marker}`", f"!!python/object/apply:os.system ['touch {marker}']",
+             "${HOME} {{ 7*7 }} <script>alert(1)</script>", "__import__('os').system('id')"]
+    for name in ("src.zh", "ref.en", "hyp.en"):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"output: {tmp_path / 'run'}\ncorpora: [{{name: c, source: src.zh, references: [ref.en]}}]\n"
+                   f"systems: [{{name: s, backend: file, path: hyp.en}}]\nmetrics: [chrf]\n", encoding="utf-8")
+    run(load_config(cfg))
+    assert not marker.exists()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["source"] for r in rows] == [r["hypothesis"] for r in rows] == lines
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+
+
 def test_cli_error_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "run"
