@@ -101,7 +101,8 @@ def test_killed_and_interrupted_runs_resume_to_identical_results(tmp_path: Path)
         f"translate:batch:{rng.randint(1, batches - first)}:INT",  # Ctrl-C inside a later batch
         f"score:write:{rng.randint(1, 4)}:KILL",  # temporary files written, none renamed
         f"score:replace:{rng.randint(2, 5)}:KILL",  # some results renamed into place, others not
-        f"flag:ms:{rng.randint(0, 20)}:INT",
+        f"score:ms:{rng.randint(0, 20)}:INT",  # Ctrl-C from a timer thread while scoring
+        "flag:write:1:KILL",
         "report:write:1:KILL",
         "report:replace:1:INT",
     ]

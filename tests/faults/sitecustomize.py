@@ -3,7 +3,7 @@
 `MTEVAL_FAULT=STAGE:EVENT:N:SIGNAL` sends SIGNAL (KILL or INT) to this process at the N-th EVENT of STAGE:
 `batch` (a model batch has started), `write` (a temporary output file was written, before any rename),
 `replace` (just before an output file is renamed into place) or `ms` (N milliseconds after the stage began,
-from a timer thread). `MTEVAL_FAULT_LOG=FILE` appends the size of every model batch started to FILE.
+from a timer thread, or at the stage's end if it is faster). `MTEVAL_FAULT_LOG=FILE` appends the size of every model batch started to FILE.
 """
 
 from __future__ import annotations
@@ -33,11 +33,16 @@ def _install() -> None:
     def staged(name, fn):
         def wrapper(ctx):
             state["stage"], state["count"] = name, 0
+            timer = None
             if name == stage_at and event_at == "ms":
                 timer = threading.Timer(int(n_at) / 1000, os.kill, (os.getpid(), signum))
                 timer.daemon = True
                 timer.start()
-            return fn(ctx)
+            result = fn(ctx)
+            if timer is not None and timer.is_alive():  # the stage was faster: signal at its very end instead
+                timer.cancel()
+                os.kill(os.getpid(), signum)
+            return result
         return wrapper
 
     for name, fn in list(pipeline.STAGES.items()):
