@@ -3,7 +3,8 @@
 `MTEVAL_FAULT=STAGE:EVENT:N:SIGNAL` sends SIGNAL (KILL or INT) to this process at the N-th EVENT of STAGE:
 `batch` (a model batch has started), `write` (a temporary output file was written, before any rename),
 `replace` (just before an output file is renamed into place) or `ms` (N milliseconds after the stage began,
-from a timer thread, or at the stage's end if it is faster). `MTEVAL_FAULT_LOG=FILE` appends the size of every model batch started to FILE.
+from a timer thread, or at the stage's end if it is faster).
+`MTEVAL_FAULT_LOG=FILE` appends the size of every model batch started to FILE.
 """
 
 from __future__ import annotations
