@@ -166,3 +166,25 @@ def test_nllb_codes_need_a_known_language() -> None:
     assert backend._code("zh", "src") == "zho_Hans"
     with pytest.raises(BackendError, match="set src_code"):
         backend._code("xx", "src")
+
+
+def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny, monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    """A hub id found in the local HF cache (hub layout: refs/main → snapshots/<commit>) loads offline."""
+    import shutil
+
+    import huggingface_hub.constants as c
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "models--tiny-org--tiny-marian"
+    shutil.copytree(tiny("marian"), repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    backend = make("hf-seq2seq", model="tiny-org/tiny-marian", device="cpu", generation={"max_new_tokens": 12})
+    backend.check_corpus(corpus())
+    assert backend.identity()["revision"] == commit and backend.identity()["weights_sha256"] is None
+    assert backend.translate(corpus()) == direct_seq2seq(tiny("marian"), SOURCES)
