@@ -188,3 +188,13 @@ def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny, monkeypat
     backend.check_corpus(corpus())
     assert backend.identity()["revision"] == commit and backend.identity()["weights_sha256"] is None
     assert backend.translate(corpus()) == direct_seq2seq(tiny("marian"), SOURCES)
+
+
+def test_builtin_prompt_defaults_are_part_of_the_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    from eval.systems import prompt
+
+    before = make("hf-causal", model="x").params()
+    monkeypatch.setattr(prompt, "FEWSHOT_TEMPLATE", "{src_name} text: {source}\n{tgt_name} text:")
+    assert make("hf-causal", model="x").params() != before  # editing the code's defaults re-translates
+    pinned = {"template": "Q: {source}\nA:"}
+    assert "template" not in make("hf-causal", model="x", prompt=pinned).params()["prompt_defaults"]

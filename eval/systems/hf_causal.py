@@ -16,7 +16,7 @@ from ..errors import BackendError
 from ..schema import Located, Option
 from .base import BACKENDS
 from .model import MODEL_OPTIONS, ModelBackend
-from .prompt import PROMPT_DOC, ZH_EN_EXAMPLES, Prompt, check_prompt, cut_at_stop
+from .prompt import PROMPT_DOC, Prompt, check_prompt, cut_at_stop, prompt_defaults
 
 
 @BACKENDS.register("hf-causal")
@@ -43,9 +43,8 @@ class HFCausalBackend(ModelBackend):
         check_prompt(values["prompt"], loc, path + ("prompt",))
 
     def params(self) -> dict[str, Any]:
-        builtin = ZH_EN_EXAMPLES if self.spec["prompt"].get("examples") is None else None
         return {"generation": self.spec["generation"], "prompt": self.spec["prompt"], "chat": self.spec["chat"],
-                "builtin_examples": builtin}
+                "prompt_defaults": prompt_defaults(self.spec["prompt"], self.spec["chat"])}
 
     def prompt(self, src_lang: str, tgt_lang: str) -> Prompt:
         return Prompt(self.spec["prompt"], src_lang, tgt_lang, self.spec["chat"])

@@ -18,7 +18,7 @@ from ..errors import BackendError
 from ..schema import Located, Option
 from .base import BACKENDS
 from .model import ModelBackend
-from .prompt import PROMPT_DOC, ZH_EN_EXAMPLES, Prompt, check_prompt, cut_at_stop
+from .prompt import PROMPT_DOC, Prompt, check_prompt, cut_at_stop, prompt_defaults
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -74,10 +74,10 @@ class OpenAIBackend(ModelBackend):
 
     def identity(self) -> dict[str, Any]:
         parts = urlsplit(self.spec["base_url"].rstrip("/"))
-        builtin = ZH_EN_EXAMPLES if self.spec["prompt"].get("examples") is None else None
         return {"backend": "openai", "base_url": urlunsplit(parts._replace(query="", fragment="")),
                 "model": self.spec["model"], "endpoint": self.spec["endpoint"], "generation": self.spec["generation"],
-                "prompt": self.spec["prompt"], "builtin_examples": builtin}
+                "prompt": self.spec["prompt"],
+                "prompt_defaults": prompt_defaults(self.spec["prompt"], self.spec["endpoint"] == "chat")}
 
     def load(self) -> None:
         """Nothing to load: the model lives on the server."""

@@ -32,6 +32,14 @@ PROMPT_DOC = ("Prompt: prefix, template ({source}, {src_name}, {tgt_name}), exam
               "(default: built-in pairs for zh→en), separator, stop strings, system (chat only).")
 
 
+def prompt_defaults(spec: dict[str, Any], chat: bool) -> dict[str, Any]:
+    """The built-in values a prompt `spec` falls back to (part of the backend identity, so editing them in the code
+    invalidates cached translations)."""
+    defaults = {"prefix": "", "template": CHAT_TEMPLATE if chat else FEWSHOT_TEMPLATE, "examples_zh_en": ZH_EN_EXAMPLES,
+                "separator": "\n\n", "stop": [] if chat else ["\n"], "system": None}
+    return {k: v for k, v in defaults.items() if k.removesuffix("_zh_en") not in spec}
+
+
 def check_prompt(prompt: dict[str, Any], loc: Located, path: tuple) -> None:
     """Validate a `prompt:` mapping; errors point at the offending key."""
     for key, value in prompt.items():
@@ -54,14 +62,15 @@ class Prompt:
 
     def __init__(self, spec: dict[str, Any], src_lang: str, tgt_lang: str, chat: bool) -> None:
         self.chat = chat
-        self.prefix = spec.get("prefix", "")
-        self.template = spec.get("template", CHAT_TEMPLATE if chat else FEWSHOT_TEMPLATE)
+        d = prompt_defaults({}, chat)
+        self.prefix = spec.get("prefix", d["prefix"])
+        self.template = spec.get("template", d["template"])
         examples = spec.get("examples")
-        self.examples = (ZH_EN_EXAMPLES if (src_lang, tgt_lang) == ("zh", "en") else []) if examples is None \
+        self.examples = (d["examples_zh_en"] if (src_lang, tgt_lang) == ("zh", "en") else []) if examples is None \
             else examples
-        self.separator = spec.get("separator", "\n\n")
-        self.stop: list[str] = spec.get("stop", [] if chat else ["\n"])
-        self.system: str | None = spec.get("system")
+        self.separator = spec.get("separator", d["separator"])
+        self.stop: list[str] = spec.get("stop", d["stop"])
+        self.system: str | None = spec.get("system", d["system"])
         self.names = {"src_name": LANG_NAMES.get(src_lang, src_lang), "tgt_name": LANG_NAMES.get(tgt_lang, tgt_lang)}
 
     def _query(self, source: str) -> str:
