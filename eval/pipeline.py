@@ -8,6 +8,8 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,43 @@ from .textio import atomic_write_lines, atomic_write_many, read_text
 
 def _sha256_lines(lines: list[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _code_sha256() -> str:
+    """Hash of the installed `eval` package's files (code, fitted weights, report assets)."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# The run-folder files each stage writes; a stage is up to date only if they exist.
+STAGE_OUTPUTS: dict[str, Callable[[RunDir], list[Path]]] = {
+    "score": lambda r: [r.scores, r.segments, r.leaderboard("md"), r.leaderboard("csv")],
+    "flag": lambda r: [r.flags],
+    "report": lambda r: [r.report],
+}
+
+
+def stage_inputs(ctx: RunContext, stage: str) -> str:
+    """Digest of everything a stage's outputs depend on: code, package versions, the resolved config, corpus
+    contents, the hypotheses, and the files the stage reads (glossary; the report's input files)."""
+    parts: list[Any] = [stage, _code_sha256(), ctx.manifest.get("packages"), ctx.config.sha256()]
+    for name, corpus in ctx.corpora.items():
+        parts.append([name, corpus.src_lang, corpus.tgt_lang, _sha256_lines(corpus.sources), corpus.ids,
+                      corpus.documents, [_sha256_lines(r) for r in corpus.references]])
+        parts += [_file_sha256(ctx.rundir.hypotheses(name, s["name"])) for s in ctx.systems_for(name)]
+    if stage == "flag" and ctx.config.data["flags"].get("glossary"):
+        parts.append(_file_sha256(Path(ctx.config.data["flags"]["glossary"])))
+    if stage == "report":
+        parts += [_file_sha256(p) for p in (ctx.rundir.scores, ctx.rundir.segments, ctx.rundir.flags)]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass
@@ -204,7 +243,10 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
         shard: tuple[int, int] | None = None) -> RunDir:
     """Run the selected stages (default: all) of `config` into its run folder and return the folder.
 
-    With `shard=(i, n)` only the translate stage runs, on the i-th of n blocks, filling the translation cache.
+    Without `stages`, a stage whose inputs (`stage_inputs`) are those of its last completed run, and whose
+    outputs exist, is up to date and skipped; named `stages` always run. Translation is always served through
+    the translation cache. With `shard=(i, n)` only the translate stage runs, on the i-th of n blocks, filling
+    the translation cache.
     """
     rundir = RunDir(config.output)
     selected = stages or list(STAGES)
@@ -230,7 +272,15 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
         )
         manifest.pop("finished", None)
         completed = manifest.setdefault("stages", {})
+        previous = dict(completed)
         for stage in selected:
+            inputs = stage_inputs(ctx, stage) if stage in STAGE_OUTPUTS else None
+            outputs = STAGE_OUTPUTS[stage](rundir) if inputs else []
+            if (stages is None and inputs and previous.get(stage, {}).get("inputs") == inputs
+                    and all(p.is_file() for p in outputs)):
+                completed[stage] = previous[stage]
+                ctx.log(f"{stage}: up to date")
+                continue
             began = now()
             # this stage's outputs and those of every later stage are about to be (or become) stale
             for later in list(STAGES)[list(STAGES).index(stage):]:
@@ -238,6 +288,8 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
             rundir.save_manifest(manifest)
             STAGES[stage](ctx)
             completed[stage] = {"started": began, "finished": now(), "config_sha256": manifest["config_sha256"]}
+            if inputs:
+                completed[stage]["inputs"] = stage_inputs(ctx, stage)
         manifest["finished"] = now()
         rundir.save_manifest(manifest)
     return rundir

@@ -308,3 +308,34 @@ def test_cached_translations_are_served_only_for_the_same_model_file_prompt_and_
         assert config.stat().st_size == stat.st_size and config.stat().st_mtime_ns == stat.st_mtime_ns
         assert misses() == 2
         assert misses() == 0
+
+
+def test_rerun_skips_only_stages_whose_inputs_are_unchanged(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    hyp = tmp_path / "seed-mt.en.txt"
+    hyp.write_bytes((ROOT / "corpora/xinhua-2021-04-13/seed-mt.en.txt").read_bytes())
+    glossary = tmp_path / "glossary.tsv"
+    glossary.write_bytes((ROOT / "corpora/xinhua-2021-04-13/glossary.tsv").read_bytes())
+    config = load_config(SEED, [f"output={tmp_path / 'run'}", f"flags.glossary={glossary}",
+                                f"systems=[{{name: xinhua-mt, backend: file, level: document, path: {hyp}}}]"])
+
+    def rerun() -> list[str]:
+        logged: list[str] = []
+        run(config, log=logged.append)
+        return sorted(m.split(":")[0] for m in logged if m.endswith(": up to date"))
+
+    first = run(config)
+    scores = first.scores
+    assert rerun() == ["flag", "report", "score"]
+    glossary.write_text("战略稳定对话\tstrategic stability dialogue\n", encoding="utf-8")
+    assert rerun() == ["score"]  # the flag stage reads the glossary, the report reads flags.jsonl
+    (first.root / "report.html").unlink()
+    assert rerun() == ["flag", "score"]
+    hyp.write_text(hyp.read_text(encoding="utf-8").replace("relax. intense situation", "ease tensions"),
+                   encoding="utf-8")
+    assert rerun() == []
+    assert run(config).scores != scores
+    assert rerun() == ["flag", "report", "score"]
+    logged: list[str] = []
+    run(config, stages=["score"], log=logged.append)  # named stages always run
+    assert not any("up to date" in m for m in logged)

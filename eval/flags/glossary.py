@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..errors import ConfigError
 from ..textio import read_text
@@ -21,9 +20,10 @@ class Term:
     line: int
 
 
-@lru_cache(maxsize=16)
 def load_glossary(path: str) -> tuple[Term, ...]:
-    """Read `source term<TAB>form|form…` lines (# comments and blank lines allowed); longest source terms first."""
+    """Read `source term<TAB>form|form…` lines (# comments and blank lines allowed); longest source terms first.
+
+    Read afresh on every call (once per run): an edited glossary is never served from memory."""
     terms = []
     for n, line in enumerate(read_text(path).split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):
