@@ -12,12 +12,30 @@ The public API is what this module exports (`__all__`); everything else in the p
 See docs/api.md.
 """
 
-from .api import run, score, score_files
-from .config import Config, load_config
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import BackendError, ConfigError, CorpusError, MetricError, MtevalError, RunError
-from .flags.api import flag
-from .results import Run
-from .significance import Settings
+
+if TYPE_CHECKING:
+    from .api import run, score, score_files
+    from .config import Config, load_config
+    from .flags.api import flag
+    from .results import Run
+    from .significance import Settings
+
+# Imported on first use, so that `mteval --help`, `score` and `inspect` load only what they need.
+_LAZY = {"run": ".api", "score": ".api", "score_files": ".api", "Config": ".config", "load_config": ".config",
+         "flag": ".flags.api", "Run": ".results", "Settings": ".significance"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import DEFAULT_METRICS, Config, load_config
-from .corpus import lang_from_suffix
 from .errors import ConfigError, CorpusError
+from .lang import lang_from_suffix
 from .metrics import make_metrics
-from .pipeline import STAGES
-from .pipeline import run as run_pipeline
-from .results import Run
 from .scoring import score_systems
 from .significance import Settings
 from .textio import check_aligned, read_lines
+
+if TYPE_CHECKING:
+    from .results import Run
 
 
 def score(
@@ -85,6 +85,10 @@ def run(
     blocks of every corpus is translated into the translation cache and no run folder is written. Progress lines
     go to `log` (default: stderr).
     """
+    from .pipeline import STAGES
+    from .pipeline import run as run_pipeline
+    from .results import Run
+
     for stage in stages or ():
         if stage not in STAGES:
             raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(STAGES)})")

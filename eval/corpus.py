@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import CorpusError
+from .lang import lang_from_suffix
 from .registry import Registry
 from .schema import Located, Option
 from .textio import check_aligned, read_lines
@@ -67,20 +68,6 @@ class CorpusLoader:
 
 
 LOADERS: Registry[type[CorpusLoader]] = Registry("corpus type", CorpusError)
-
-
-_NOT_LANGUAGES = frozenset({"txt", "tsv", "csv", "out", "hyp", "ref", "src", "sgm", "xml", "tok", "raw", "log"})
-
-
-def lang_from_suffix(path: str) -> str | None:
-    """'corpora/x/source.zh' → 'zh', 'hyp.en.txt' → 'en': the last 2–3 letter file suffix that is not a file type
-    (txt, tsv, ...) is taken as a language code."""
-    for suffix in reversed(Path(path).suffixes):
-        code = suffix.lstrip(".")
-        if code in _NOT_LANGUAGES:
-            continue
-        return code if 2 <= len(code) <= 3 and code.isalpha() and code.islower() else None
-    return None
 
 
 def _column(path: str, column: str | None) -> list[str]:

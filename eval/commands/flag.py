@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..corpus import lang_from_suffix
     from ..flags.api import flag
     from ..flags.base import format_flag
+    from ..lang import lang_from_suffix
     from ..textio import check_aligned, read_lines
 
     src, hyp = read_lines(args.src), read_lines(args.hyp)
