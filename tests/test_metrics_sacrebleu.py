@@ -11,8 +11,8 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 
 from eval import score
 from eval.cli import main
-from eval.lang import lang_from_suffix
 from eval.errors import CorpusError, MetricError
+from eval.lang import lang_from_suffix
 from eval.metrics import make_metrics
 from eval.metrics.sacre import bleu_tokenizer
 
