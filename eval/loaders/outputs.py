@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..corpus import Corpus
-from ..systems import Backend
+from ..systems.base import Backend
 
 
 class OutputsBackend(Backend):
