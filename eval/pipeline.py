@@ -267,6 +267,7 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
             packages=package_versions(),
             corpora={name: {"src_lang": c.src_lang, "tgt_lang": c.tgt_lang, "segments": len(c),
                             "references": len(c.references), "sources_sha256": _sha256_lines(c.sources),
+                            "references_sha256": [_sha256_lines(r) for r in c.references],
                             "provenance": c.provenance} for name, c in ctx.corpora.items()},
             started=now(),
         )

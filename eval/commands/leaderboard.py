@@ -21,10 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _corpus_key(info: dict[str, Any]) -> tuple:
-    """What must agree for two runs' results on a corpus to be pooled: same sources, language and references."""
-    prov = info.get("provenance") or {}
+    """What must agree for two runs' results on a corpus to be pooled: the same source and reference texts (by
+    their sha256, wherever the files were) and target language."""
     return (info.get("sources_sha256"), info.get("tgt_lang"), info.get("references"),
-            json.dumps(prov.get("references"), sort_keys=True))
+            tuple(info.get("references_sha256") or ()))
 
 
 def merge_runs(roots: list[str], corpora: list[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
