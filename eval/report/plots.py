@@ -43,13 +43,20 @@ def _order(view: CorpusView) -> list[str]:
     return [row["system"] for row in reversed(system_rows(view.scores))]
 
 
-def score_bars(view: CorpusView) -> str:
-    """One panel per metric: horizontal bars of corpus scores, 95% CI whiskers when scores.json has `ci`."""
+def _panels(view: CorpusView) -> tuple[Any, list[tuple[Any, str]], list[str]]:
+    """A figure with one panel per metric (unused grid cells hidden), its (axes, metric) pairs, the system order."""
     plt = _pyplot()
     rows, cols, size = _grid(len(view.metrics), len(view.systems))
     fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True, layout="constrained")
-    order = _order(view)
-    for ax, metric in zip(axes.flat, view.metrics, strict=False):
+    for ax in list(axes.flat)[len(view.metrics):]:
+        ax.set_visible(False)
+    return fig, list(zip(axes.flat, view.metrics, strict=False)), _order(view)
+
+
+def score_bars(view: CorpusView) -> str:
+    """One panel per metric: horizontal bars of corpus scores, 95% CI whiskers when scores.json has `ci`."""
+    fig, panels, order = _panels(view)
+    for ax, metric in panels:
         infos = [view.scores[s].get(metric, {}) for s in order]
         values = [info.get("score", 0.0) for info in infos]
         ax.barh(range(len(order)), values, color=BAR, height=0.65)
@@ -62,18 +69,13 @@ def score_bars(view: CorpusView) -> str:
         ax.set_title(f"{metric} {arrow}" + (" (95% CI)" if any(cis) else ""))
         ax.set_yticks(range(len(order)), order)
         ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(view.metrics):]:
-        ax.set_visible(False)
     return _svg(fig)
 
 
 def score_spread(view: CorpusView) -> str:
     """One panel per metric: box plots of the sentence scores of each system."""
-    plt = _pyplot()
-    rows, cols, size = _grid(len(view.metrics), len(view.systems))
-    fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=True, layout="constrained")
-    order = _order(view)
-    for ax, metric in zip(axes.flat, view.metrics, strict=False):
+    fig, panels, order = _panels(view)
+    for ax, metric in panels:
         data = [[v for v in view.sentence[s][metric] if v is not None and math.isfinite(v)] for s in order]
         ax.boxplot(data, orientation="horizontal", widths=0.6, showmeans=True, sym=".",
                    flierprops={"markersize": 2, "alpha": 0.4},
@@ -81,6 +83,4 @@ def score_spread(view: CorpusView) -> str:
         ax.set_yticks(range(1, len(order) + 1), order)
         ax.set_title(f"sentence {metric} {'↑' if view.higher_is_better[metric] else '↓'}")
         ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(view.metrics):]:
-        ax.set_visible(False)
     return _svg(fig)
