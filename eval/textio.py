@@ -6,7 +6,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -138,13 +138,18 @@ def atomic_write_lines(path: str | Path, lines: Iterable[str]) -> None:
     atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+def read_jsonl(path: str | Path, skip: Callable[[str], bool] | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """JSON objects of a JSON-lines file with their line numbers; blank lines, and lines `skip` accepts, are
+    passed over unparsed. A line that is not a JSON object raises `RunError` naming file and line."""
     rows = []
-    for i, line in enumerate(read_text(path).split("\n"), 1):
-        if not line.strip():
+    for lineno, line in enumerate(read_text(path).split("\n"), 1):
+        if not line.strip() or (skip is not None and skip(line)):
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise RunError(f"{path}:{i}: invalid JSON: {exc.msg}") from None
+            raise RunError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+        if not isinstance(row, dict):
+            raise RunError(f"{path}:{lineno}: expected a JSON object")
+        rows.append((lineno, row))
     return rows

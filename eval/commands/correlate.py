@@ -55,7 +55,7 @@ def correlate(run: str, human_path: str, level: str = "system", corpus: str | No
         if not human.segment:
             raise RunError(f"{human_path}: has no segment-level scores (use --level system)")
         sentence: dict[str, dict[tuple[str, int], float]] = {m: {} for m in metrics}
-        for row in read_jsonl(rundir.segments):
+        for _, row in read_jsonl(rundir.segments):
             if row.get("corpus") == corpus:
                 for m, v in (row.get("scores") or {}).items():
                     if m in sentence and v is not None:

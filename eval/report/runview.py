@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import RunError
 from ..flags.base import SEVERITIES, Flag
 from ..rundir import RunDir
-from ..textio import read_text
+from ..textio import read_jsonl
 
 _SEGMENT_KEYS = ("corpus", "system", "segment", "source", "references", "hypothesis", "scores")
 _FLAG_KEYS = ("corpus", "system", "segment", "start", "end", "severity", "kind", "message", "text")
@@ -64,18 +64,8 @@ def _jsonl(path: Path, corpora: set[str] | None = None) -> list[tuple[int, dict[
     """Rows with their line numbers; with `corpora`, rows whose line starts `{"corpus": "<other>"` are skipped
     unparsed (mteval writes "corpus" first; rows written otherwise are parsed and kept, then filtered by key)."""
     prefixes = tuple(f'{{"corpus": {json.dumps(c, ensure_ascii=False)},' for c in corpora) if corpora else ()
-    rows = []
-    for lineno, line in enumerate(read_text(path).split("\n"), 1):
-        if not line.strip() or (prefixes and line.startswith('{"corpus": "') and not line.startswith(prefixes)):
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RunError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-        if not isinstance(row, dict):
-            raise RunError(f"{path}:{lineno}: expected a JSON object")
-        rows.append((lineno, row))
-    return rows
+    return read_jsonl(path, (lambda line: line.startswith('{"corpus": "') and not line.startswith(prefixes))
+                      if prefixes else None)
 
 
 def _require(row: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
