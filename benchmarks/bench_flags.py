@@ -18,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mteval.flags import flag_segments, make_detectors
+from mteval.flags.mqm import load_gold, segments_for
 from sacrebleu.metrics import CHRF
-
-from eval.flags import flag_segments, make_detectors
-from eval.flags.mqm import load_gold, segments_for
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 REFERENCE_FREE = ["broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",

@@ -3,7 +3,7 @@
 12 systems, reference A, BLEU + chrF, 1000 resamples (seed 12345 for both). Both commands run as subprocesses,
 alternating, `--repeat` times; the script prints wall and CPU (user+sys, all processes) medians and their ratios,
 then times the in-process steps alone: statistics extraction (ours vs sacreBLEU's `_extract_corpus_statistics`)
-and resampling (`eval.significance.analyse` on ready statistics). Run from the repository root:
+and resampling (`mteval.metrics.significance.analyse` on ready statistics). Run from the repository root:
 `.venv/bin/python benchmarks/bench_significance.py [--repeat 3]`.
 """
 
@@ -58,10 +58,9 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     import numpy as np
-
-    from eval.metrics import make_metrics
-    from eval.metrics.fast import stats_many
-    from eval.significance import Settings, analyse
+    from mteval.metrics import make_metrics
+    from mteval.metrics.fast import stats_many
+    from mteval.metrics.significance import Settings, analyse
 
     refs = [ref.read_text(encoding="utf-8").splitlines()]
     hyps = {p.name.split(".hyp.")[1][:-3]: p.read_text(encoding="utf-8").splitlines() for p in systems}

@@ -32,9 +32,9 @@ def flores_sentences(n: int) -> list[str]:
 
 
 def make_backend(model: str, batch_size: int, max_new_tokens: int):
-    from eval.config import SYSTEM_OPTIONS
-    from eval.schema import Located, validate
-    from eval.systems.hf_causal import HFCausalBackend
+    from mteval.config.load import SYSTEM_OPTIONS
+    from mteval.config.schema import Located, validate
+    from mteval.systems.hf_causal import HFCausalBackend
 
     spec = validate({"name": "bench", "backend": "hf-causal", "model": model, "device": "cpu",
                      "batch_size": batch_size, "generation": {"max_new_tokens": max_new_tokens}},
@@ -44,11 +44,10 @@ def make_backend(model: str, batch_size: int, max_new_tokens: int):
 
 def compare_backend(label: str, model: str, sentences: list[str], batch_size: int, max_new_tokens: int) -> dict:
     import torch
+    from mteval.corpus.base import Corpus
+    from mteval.systems.hf_causal import _stop_on_text
+    from mteval.systems.prompt import cut_at_stop
     from transformers import StoppingCriteriaList, pipeline
-
-    from eval.corpus import Corpus
-    from eval.systems.hf_causal import _stop_on_text
-    from eval.systems.prompt import cut_at_stop
 
     backend = make_backend(model, batch_size, max_new_tokens)
     started = time.perf_counter()
@@ -87,7 +86,7 @@ def seed_cold_warm(stages: str | None) -> dict:
     """`mteval run configs/seed.yaml` twice on an empty translation cache: cold, then warm."""
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "eval", "run", "configs/seed.yaml", "--set", f"output={tmp}/seed",
+        cmd = [sys.executable, "-m", "mteval", "run", "configs/seed.yaml", "--set", f"output={tmp}/seed",
                "--set", f"cache={tmp}/cache.sqlite"] + (["--stages", stages] if stages else [])
         converted = Path(os.environ.get("MTEVAL_MODEL_CACHE") or Path.home() / ".cache" / "mteval" / "converted")
         out["dequantized_checkpoint_present"] = converted.is_dir() and any(converted.iterdir())

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/fit_support.py [--gold ../shared/data/mqm-newstest2021-zhen/spans.tsv]
 
-Development half = every other document (sorted by id; `eval.flags.mqm.dev_split`). For each evidence mode it fits
+Development half = every other document (sorted by id; `mteval.flags.mqm.dev_split`). For each evidence mode it fits
 P(error) on every word and P(major | error) on the error words (L2-regularised logistic regression, Newton's
 method), picks the error threshold that maximises character F1 on the development half (severity by the model),
 writes `eval/flags/support_weights.json` and prints the F1 of the support flags alone on dev / held-out / all,
@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.flags.base import Flag
-from eval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
-from eval.flags.support import FEATURES, WEIGHTS_FILE, _sigmoid, allow_major, spans, word_features
+from mteval.flags.base import Flag
+from mteval.flags.mqm import _labels, dev_split, load_gold, evaluate, segments_for
+from mteval.flags.support import FEATURES, WEIGHTS_FILE, _sigmoid, allow_major, spans, word_features
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 EVIDENCE = {"reference": (True, False), "consensus": (False, True), "reference+consensus": (True, True)}

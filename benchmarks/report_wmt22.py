@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eval.cli import main as mteval
-from eval.report.html import write_report
+from mteval.cli import main as mteval
+from mteval.report.html import write_report
+
 from tests.test_report_browser import WMT22_SYSTEMS, Page  # the DevTools client of the tests
 
 LOADED = "performance.getEntriesByType('navigation')[0].loadEventEnd"

@@ -21,12 +21,12 @@ if TYPE_CHECKING:
     from .api import run, score, score_files
     from .config import Config, load_config
     from .flags.api import flag
-    from .results import Run
-    from .significance import Settings
+    from .metrics.significance import Settings
+    from .runs.reader import Run
 
 # Imported on first use, so that `mteval --help`, `score` and `inspect` load only what they need.
 _LAZY = {"run": ".api", "score": ".api", "score_files": ".api", "Config": ".config", "load_config": ".config",
-         "flag": ".flags.api", "Run": ".results", "Settings": ".significance"}
+         "flag": ".flags.api", "Run": ".runs.reader", "Settings": ".metrics.significance"}
 
 
 def __getattr__(name: str) -> Any:

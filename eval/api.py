@@ -6,16 +6,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import DEFAULT_METRICS, Config, load_config
+from .config.load import DEFAULT_METRICS, Config, load_config
 from .errors import ConfigError, CorpusError
 from .lang import lang_from_suffix
 from .metrics import make_metrics
-from .scoring import score_systems
-from .significance import Settings
+from .metrics.scoring import score_systems
+from .metrics.significance import Settings
 from .textio import check_aligned, read_lines
 
 if TYPE_CHECKING:
-    from .results import Run
+    from .runs.reader import Run
 
 
 def score(
@@ -85,9 +85,9 @@ def run(
     blocks of every corpus is translated into the translation cache and no run folder is written. Progress lines
     go to `log` (default: stderr).
     """
-    from .pipeline import STAGES
-    from .pipeline import run as run_pipeline
-    from .results import Run
+    from .runs.pipeline import STAGES
+    from .runs.pipeline import run as run_pipeline
+    from .runs.reader import Run
 
     for stage in stages or ():
         if stage not in STAGES:

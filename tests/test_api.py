@@ -1,4 +1,4 @@
-"""The public Python API: `eval.run` → `Run`, `Run.open`, typed errors with the CLI's messages, and the
+"""The public Python API: `mteval.run` → `Run`, `Run.open`, typed errors with the CLI's messages, and the
 notebook-style example reproducing `mteval run configs/seed.yaml`."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ import json
 import subprocess
 import sys
 
+import mteval
 import pytest
-
-import eval
-from eval.cli import main as cli_main
+from mteval.cli import main as cli_main
 
 from .conftest import ROOT
 
@@ -60,14 +59,14 @@ def test_notebook_reproduces_the_cli_leaderboard_and_flags(cli_run, tmp_path):
 def test_notebook_uses_only_the_public_api():
     tree = ast.parse(NOTEBOOK.read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    assert "eval" in imported and not any(isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
+    assert "mteval" in imported and not any(isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
     used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name) and node.value.id == "eval"}
-    assert used and used <= set(eval.__all__), used - set(eval.__all__)
+            and isinstance(node.value, ast.Name) and node.value.id == "mteval"}
+    assert used and used <= set(mteval.__all__), used - set(mteval.__all__)
 
 
 def test_run_open_reads_back_every_file_of_the_run_folder(cli_run):
-    run = eval.Run.open(cli_run)
+    run = mteval.Run.open(cli_run)
     assert run.root == run.path == cli_run
     assert run.scores == json.loads((cli_run / "scores.json").read_text(encoding="utf-8"))
     assert run.manifest["mteval_run"] == "seed" and "signatures" in run.manifest
@@ -86,25 +85,25 @@ def test_run_open_reads_back_every_file_of_the_run_folder(cli_run):
 
 def test_eval_run_returns_a_run(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    run = eval.run("configs/seed.yaml", [f"output={tmp_path / 'r'}", SEED_MT_ONLY], stages=["translate", "score"],
+    run = mteval.run("configs/seed.yaml", [f"output={tmp_path / 'r'}", SEED_MT_ONLY], stages=["translate", "score"],
                    log=lambda line: None)
-    assert isinstance(run, eval.Run) and run.root == tmp_path / "r"
+    assert isinstance(run, mteval.Run) and run.root == tmp_path / "r"
     assert set(run.scores[CORPUS]["xinhua-mt"]) == {"bleu", "chrf", "chrf++", "ter"}
-    with pytest.raises(eval.RunError, match=r"flags\.jsonl: not found \(has the flag stage run\?\)"):
+    with pytest.raises(mteval.RunError, match=r"flags\.jsonl: not found \(has the flag stage run\?\)"):
         run.flags()
 
 
 def test_run_open_errors_are_typed_and_name_the_problem(cli_run, tmp_path):
-    with pytest.raises(eval.RunError, match=r"not a run folder \(no scores\.json"):
-        eval.Run.open(tmp_path)
-    run = eval.Run.open(cli_run)
-    with pytest.raises(eval.RunError, match=r"no metric 'comet' in this run \(known: bleu, chrf, chrf\+\+, ter\)"):
+    with pytest.raises(mteval.RunError, match=r"not a run folder \(no scores\.json"):
+        mteval.Run.open(tmp_path)
+    run = mteval.Run.open(cli_run)
+    with pytest.raises(mteval.RunError, match=r"no metric 'comet' in this run \(known: bleu, chrf, chrf\+\+, ter\)"):
         run.leaderboard("comet")
-    with pytest.raises(eval.ConfigError, match="leaderboard format 'html'"):
+    with pytest.raises(mteval.ConfigError, match="leaderboard format 'html'"):
         run.leaderboard(format="html")
-    with pytest.raises(eval.RunError, match=r"no corpus 'wmt' in this run \(known: xinhua-2021-04-13\)"):
+    with pytest.raises(mteval.RunError, match=r"no corpus 'wmt' in this run \(known: xinhua-2021-04-13\)"):
         run.segments("wmt")
-    with pytest.raises(eval.RunError, match=r"no system 'gemma' in this run \(known: xinhua-mt\)"):
+    with pytest.raises(mteval.RunError, match=r"no system 'gemma' in this run \(known: xinhua-mt\)"):
         run.segments(system="gemma")
     assert run.flags(system="gemma") == [] and run.flags(kind="no-such-kind") == []
     broken = tmp_path / "broken"
@@ -113,8 +112,8 @@ def test_run_open_errors_are_typed_and_name_the_problem(cli_run, tmp_path):
         (broken / name).write_bytes((cli_run / name).read_bytes())
     lines = (cli_run / "segments.jsonl").read_text(encoding="utf-8").splitlines()
     (broken / "segments.jsonl").write_text("\n".join(lines[:3] + ["{oops"] + lines[3:]) + "\n", encoding="utf-8")
-    with pytest.raises(eval.RunError, match=r"segments\.jsonl:4: invalid JSON"):
-        eval.Run.open(broken).segments()
+    with pytest.raises(mteval.RunError, match=r"segments\.jsonl:4: invalid JSON"):
+        mteval.Run.open(broken).segments()
 
 
 def test_api_errors_carry_the_cli_messages(tmp_path, monkeypatch):
@@ -122,13 +121,13 @@ def test_api_errors_carry_the_cli_messages(tmp_path, monkeypatch):
     ref = tmp_path / "ref.en"
     ref.write_text("a b c\n", encoding="utf-8")
     cases = [
-        (lambda: eval.score_files([str(ref)], [str(ref)], metrics=["bleu", "meteor"]),
-         ("score", "--ref", str(ref), "--metrics", "bleu,meteor", str(ref)), eval.MetricError),
-        (lambda: eval.run("configs/seed.yaml", ["metrics=[bleu, blue]"]),
-         ("run", "configs/seed.yaml", "--set", "metrics=[bleu, blue]"), eval.ConfigError),
-        (lambda: eval.run(tmp_path / "missing.yaml"), ("run", str(tmp_path / "missing.yaml")), eval.ConfigError),
-        (lambda: eval.flag(["源"], ["a"], detectors=["nonsense"]),
-         ("flag", "--src", str(ref), "--hyp", str(ref), "--detectors", "nonsense"), eval.ConfigError),
+        (lambda: mteval.score_files([str(ref)], [str(ref)], metrics=["bleu", "meteor"]),
+         ("score", "--ref", str(ref), "--metrics", "bleu,meteor", str(ref)), mteval.MetricError),
+        (lambda: mteval.run("configs/seed.yaml", ["metrics=[bleu, blue]"]),
+         ("run", "configs/seed.yaml", "--set", "metrics=[bleu, blue]"), mteval.ConfigError),
+        (lambda: mteval.run(tmp_path / "missing.yaml"), ("run", str(tmp_path / "missing.yaml")), mteval.ConfigError),
+        (lambda: mteval.flag(["源"], ["a"], detectors=["nonsense"]),
+         ("flag", "--src", str(ref), "--hyp", str(ref), "--detectors", "nonsense"), mteval.ConfigError),
     ]
     for call, argv, error in cases:
         with pytest.raises(error) as exc:
@@ -138,16 +137,16 @@ def test_api_errors_carry_the_cli_messages(tmp_path, monkeypatch):
 
 
 def test_api_argument_errors_are_typed(tmp_path):
-    with pytest.raises(eval.ConfigError, match=r"unknown stage 'scoer' \(known: translate, score, flag, report"):
-        eval.run("configs/seed.yaml", stages=["scoer"])
-    with pytest.raises(eval.ConfigError, match=r"shard \(2, 2\): expected \(i, n\) with 0 <= i < n"):
-        eval.run("configs/seed.yaml", shard=(2, 2))
-    config = eval.load_config(ROOT / "configs" / "seed.yaml")
-    with pytest.raises(eval.ConfigError, match="overrides apply to a config file"):
-        eval.run(config, ["metrics=[bleu]"])
-    with pytest.raises(eval.CorpusError, match="system 'mt' has 2 segments, reference 1 has 1"):
-        eval.score({"mt": ["a", "b"]}, [["a"]])
-    with pytest.raises(eval.MetricError, match=r"unknown metric 'comet' \(known: bleu, chrf, chrf\+\+, ter\)"):
-        eval.score({"mt": ["a"]}, [["a"]], metrics=["comet"])
-    with pytest.raises(eval.CorpusError, match="line counts differ: 2 sources, 1 hypotheses"):
-        eval.flag(["一", "二"], ["one"])
+    with pytest.raises(mteval.ConfigError, match=r"unknown stage 'scoer' \(known: translate, score, flag, report"):
+        mteval.run("configs/seed.yaml", stages=["scoer"])
+    with pytest.raises(mteval.ConfigError, match=r"shard \(2, 2\): expected \(i, n\) with 0 <= i < n"):
+        mteval.run("configs/seed.yaml", shard=(2, 2))
+    config = mteval.load_config(ROOT / "configs" / "seed.yaml")
+    with pytest.raises(mteval.ConfigError, match="overrides apply to a config file"):
+        mteval.run(config, ["metrics=[bleu]"])
+    with pytest.raises(mteval.CorpusError, match="system 'mt' has 2 segments, reference 1 has 1"):
+        mteval.score({"mt": ["a", "b"]}, [["a"]])
+    with pytest.raises(mteval.MetricError, match=r"unknown metric 'comet' \(known: bleu, chrf, chrf\+\+, ter\)"):
+        mteval.score({"mt": ["a"]}, [["a"]], metrics=["comet"])
+    with pytest.raises(mteval.CorpusError, match="line counts differ: 2 sources, 1 hypotheses"):
+        mteval.flag(["一", "二"], ["one"])

@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
+from mteval.config.schema import Located, validate
+from mteval.corpus.base import Corpus
+from mteval.errors import BackendError, ConfigError
+from mteval.systems import BACKENDS
+from mteval.systems.hf_seq2seq import HFSeq2SeqBackend
 
-from eval.corpus import Corpus
-from eval.errors import BackendError, ConfigError
-from eval.schema import Located, validate
-from eval.systems import BACKENDS
-from eval.systems.hf_seq2seq import HFSeq2SeqBackend
 from tests.tiny_models import save_tiny
 
 torch = pytest.importorskip("torch")
@@ -29,7 +29,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory):
 
 
 def make(backend: str, **spec) -> object:
-    from eval.config import SYSTEM_OPTIONS
+    from mteval.config.load import SYSTEM_OPTIONS
 
     cls = BACKENDS.get(backend)
     values = validate({"name": "sys", "backend": backend, **spec}, SYSTEM_OPTIONS + cls.options, Located("t.yaml"), ())
@@ -191,7 +191,7 @@ def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny, monkeypat
 
 
 def test_builtin_prompt_defaults_are_part_of_the_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    from eval.systems import prompt
+    from mteval.systems import prompt
 
     before = make("hf-causal", model="x").params()
     monkeypatch.setattr(prompt, "FEWSHOT_TEMPLATE", "{src_name} text: {source}\n{tgt_name} text:")

@@ -6,8 +6,7 @@ import json
 
 import pytest
 import sacrebleu
-
-from eval.cli import main
+from mteval.cli import main
 
 from .conftest import ROOT
 

@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from mteval import load_config, run
+from mteval.cli import main
+from mteval.corpus.base import Corpus
+from mteval.errors import RunError
+from mteval.systems.cache import TranslationCache
 
-from eval import load_config, run
-from eval.cli import main
-from eval.corpus import Corpus
-from eval.errors import RunError
-from eval.systems.cache import TranslationCache
 from tests.tiny_models import TEXT, save_tiny
 
 from .conftest import ROOT
@@ -113,7 +113,7 @@ def test_sigkilled_run_resumes_and_matches_uninterrupted_run(llama: Path, tmp_pa
     cfg = write_config(tmp_path / "kill", llama, str(cache))
     log = tmp_path / "kill" / "stderr.txt"
     with log.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "eval", "run", str(cfg), "--stages", "translate"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "mteval", "run", str(cfg), "--stages", "translate"], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=err)
     done = 0
     deadline = time.monotonic() + 120

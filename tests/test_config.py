@@ -6,9 +6,8 @@ import re
 import textwrap
 
 import pytest
-
-from eval.config import load_config
-from eval.errors import ConfigError
+from mteval.config.load import load_config
+from mteval.errors import ConfigError
 
 from .conftest import ROOT
 

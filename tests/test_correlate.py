@@ -7,9 +7,8 @@ import json
 
 import numpy as np
 import pytest
-
-from eval.cli import main
-from eval.correlation import read_human
+from mteval.cli import main
+from mteval.correlation import read_human
 
 from .test_leaderboard import make_run
 

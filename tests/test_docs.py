@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from eval.configref import config_reference
-from eval.corpus import LOADERS
-from eval.flags import DETECTORS
-from eval.metrics import METRICS
-from eval.systems import BACKENDS
+from mteval.config.reference import config_reference
+from mteval.corpus.base import LOADERS
+from mteval.flags import DETECTORS
+from mteval.metrics import METRICS
+from mteval.systems import BACKENDS
 
 from .conftest import ROOT
 
@@ -89,4 +88,4 @@ def test_console_blocks_are_found():
 
 def test_config_reference_is_generated_from_the_schema():
     current = (ROOT / "docs" / "config-reference.md").read_text(encoding="utf-8")
-    assert current == config_reference(), "stale: run python -m eval.configref > docs/config-reference.md"
+    assert current == config_reference(), "stale: run python -m mteval.config.reference > docs/config-reference.md"

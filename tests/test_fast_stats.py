@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mteval.metrics import make_metrics
+from mteval.metrics.fast import sacre_scores, sacre_stats_many, stats_many, tokenize_13a
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
-
-from eval.metrics import make_metrics
-from eval.metrics.fast import sacre_scores, sacre_stats_many, stats_many, tokenize_13a
 
 WMT = "wmt22-general-zhen"
 SYSTEMS = ("JDExploreAcademy", "Online-W")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from eval import flag
-from eval.cli import main
-from eval.resegment import resegment
+from mteval import flag
+from mteval.cli import main
+from mteval.corpus.resegment import resegment
 
 from .conftest import ROOT
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from eval.errors import ConfigError
-from eval.flags import DEFAULT_DETECTORS, DETECTORS, Segment, build_segments, flag_segments, make_detectors
-from eval.flags.numbers import chinese_value, source_numbers
+from mteval.errors import ConfigError
+from mteval.flags import DEFAULT_DETECTORS, DETECTORS, Segment, build_segments, flag_segments, make_detectors
+from mteval.flags.numbers import chinese_value, source_numbers
 
 from .conftest import ROOT
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from eval.errors import CorpusError
-from eval.flags import Flag
-from eval.flags.mqm import dev_split, evaluate, load_gold, segments_for
+from mteval.errors import CorpusError
+from mteval.flags import Flag
+from mteval.flags.mqm import dev_split, load_gold, evaluate, segments_for
 
 
 def gold_file(tmp_path, lines):

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 import sacrebleu
-
-from eval.corpus import Corpus
-from eval.textio import read_lines
+from mteval.corpus.base import Corpus
+from mteval.textio import read_lines
 
 from .test_backends_hf import make
 

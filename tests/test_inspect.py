@@ -9,14 +9,13 @@ from contextlib import chdir
 from pathlib import Path
 
 import pytest
+from mteval.cli import main
+from mteval.errors import RunError
+from mteval.report.select import select
+from mteval.report.terminal import render
+from mteval.report.worddiff import word_diff
+from mteval.runs.view import load_run
 from rich.console import Console
-
-from eval.cli import main
-from eval.errors import RunError
-from eval.report.runview import load_run
-from eval.report.select import select
-from eval.report.terminal import render
-from eval.report.worddiff import word_diff
 
 from .conftest import ROOT
 from .test_seed_run import SEED_MT_ONLY

@@ -1,5 +1,5 @@
 """Interrupted runs: SIGKILL and SIGINT at seeded points of the translate, score, flag and report stages of
-`python -m eval run` (tiny local model + the seed `file` system); the next run finishes with results
+`python -m mteval run` (tiny local model + the seed `file` system); the next run finishes with results
 byte-identical to an uninterrupted run and re-translates at most the one batch in flight."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from mteval.systems.cache import TranslationCache
 
-from eval.systems.cache import TranslationCache
 from tests.tiny_models import save_tiny
 
 from .conftest import ROOT
@@ -48,7 +48,7 @@ def mteval_run(cfg: Path, log: Path, fault: str | None = None) -> subprocess.Com
     env = {**os.environ, "PYTHONPATH": str(FAULTS), "MTEVAL_FAULT_LOG": str(log)}
     if fault:
         env["MTEVAL_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "eval", "run", str(cfg)], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "mteval", "run", str(cfg)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import sacrebleu
 import yaml
-
-from eval.api import run
-from eval.cli import main
+from mteval.api import run
+from mteval.cli import main
 
 WMT = "wmt22-general-zhen"
 FIRST = ["AISP-SJTU", "HuaweiTSC", "Online-G"]

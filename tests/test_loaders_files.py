@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from eval.config import load_config
-from eval.errors import ConfigError, CorpusError
-from eval.loaders import load_corpus
-from eval.textio import read_lines
+from mteval.config.load import load_config
+from mteval.corpus.load import load_corpus
+from mteval.errors import ConfigError, CorpusError
+from mteval.textio import read_lines
 
 from .conftest import ROOT
 
@@ -177,7 +176,7 @@ def test_document_ids_kept_through_resegmentation(shared, tmp_path):
     paragraphs, one per article) is re-segmented, and segments.jsonl shows each segment's id and document."""
     import json
 
-    from eval.cli import main
+    from mteval.cli import main
 
     d = shared / "testsets-zhen" / "flores200-devtest"
     zh, en = read_lines(d / "zho_Hans.devtest")[:12], read_lines(d / "eng_Latn.devtest")[:12]
@@ -208,7 +207,7 @@ def test_document_ids_kept_through_resegmentation(shared, tmp_path):
     ("missing-field", r"dev\.jsonl:3: field 'en' is missing \(null\)"),
 ])
 def test_bad_input_via_cli_writes_nothing(tmp_path, capsys, case, message):
-    from eval.cli import main
+    from mteval.cli import main
 
     src, ref, ids = tmp_path / "src.zh", tmp_path / "ref.en", tmp_path / "ids.txt"
     src.write_bytes("一\n二\n三\n四\n五\n".encode())

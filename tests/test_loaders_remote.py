@@ -9,11 +9,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from eval.config import load_config
-from eval.errors import ConfigError, CorpusError
-from eval.loaders import load_corpus
-from eval.textio import read_lines
+from mteval.config.load import load_config
+from mteval.corpus.load import load_corpus
+from mteval.errors import ConfigError, CorpusError
+from mteval.textio import read_lines
 
 N = 50
 

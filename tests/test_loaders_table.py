@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from eval.cli import main
-from eval.config import load_config
-from eval.errors import ConfigError, CorpusError
-from eval.loaders import load_corpus
+from mteval.cli import main
+from mteval.config.load import load_config
+from mteval.corpus.load import load_corpus
+from mteval.errors import ConfigError, CorpusError
 
 N = 40
 

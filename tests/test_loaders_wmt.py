@@ -9,11 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from eval.cli import main
-from eval.config import load_config
-from eval.errors import ConfigError, CorpusError
-from eval.loaders import load_corpus
+from mteval.cli import main
+from mteval.config.load import load_config
+from mteval.corpus.load import load_corpus
+from mteval.errors import ConfigError, CorpusError
 
 from .conftest import ROOT
 

@@ -7,14 +7,13 @@ import json
 import numpy as np
 import pytest
 import sacrebleu
+from mteval import score
+from mteval.cli import main
+from mteval.errors import CorpusError, MetricError
+from mteval.lang import lang_from_suffix
+from mteval.metrics import make_metrics
+from mteval.metrics.sacre import bleu_tokenizer
 from sacrebleu.metrics import BLEU, CHRF, TER
-
-from eval import score
-from eval.cli import main
-from eval.errors import CorpusError, MetricError
-from eval.lang import lang_from_suffix
-from eval.metrics import make_metrics
-from eval.metrics.sacre import bleu_tokenizer
 
 from .conftest import SHARED
 

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from eval import load_config, run
-from eval.corpus import Corpus
-from eval.errors import BackendError, ConfigError
+from mteval import load_config, run
+from mteval.corpus.base import Corpus
+from mteval.errors import BackendError, ConfigError
 
 from .test_backends_hf import make
 

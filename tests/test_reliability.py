@@ -12,11 +12,10 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from eval import ConfigError, MtevalError, RunError, flag, load_config, run, textio
-from eval.corpus import Corpus
-from eval.resegment import resegment
-from eval.systems.cache import TranslationCache
+from mteval import ConfigError, MtevalError, RunError, flag, load_config, run, textio
+from mteval.corpus.base import Corpus
+from mteval.corpus.resegment import resegment
+from mteval.systems.cache import TranslationCache
 
 from .conftest import ROOT
 
@@ -41,7 +40,7 @@ def test_second_writer_fails_clearly_while_the_folder_is_locked(seed_run):
     _config, rundir = seed_run
     with rundir.rundir.lock():
         proc = subprocess.run(
-            [sys.executable, "-m", "eval", "run", str(SEED), "--set", f"output={rundir.root}", "--stages", "score"],
+            [sys.executable, "-m", "mteval", "run", str(SEED), "--set", f"output={rundir.root}", "--stages", "score"],
             check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
         )
     assert proc.returncode == 2
@@ -108,7 +107,7 @@ def test_cli_error_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     out = tmp_path / "run"
     proc = subprocess.run(
-        [sys.executable, "-m", "eval", "run", str(SEED), "--set", f"output={out}", "--set", "metrics=[bleu, nope]"],
+        [sys.executable, "-m", "mteval", "run", str(SEED), "--set", f"output={out}", "--set", "metrics=[bleu, nope]"],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 2 and proc.stderr.startswith("mteval: error: ") and proc.stderr.count("\n") == 1
@@ -215,7 +214,7 @@ def test_full_cache_is_a_clear_error_and_keeps_its_entries(tmp_path):
 
 CACHE_WORKER = """
 import sys
-from eval.systems.cache import TranslationCache
+from mteval.systems.cache import TranslationCache
 me, other, path = sys.argv[1], sys.argv[2], sys.argv[3]
 seen = 0
 with TranslationCache(path) as cache:

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from eval.cli import main
-from eval.report.html import write_report
+from mteval.cli import main
+from mteval.report.html import write_report
 
 from .conftest import ROOT
 from .test_report_html import BREAKOUT, EVIL_SYSTEM, IMG_TAG, SCRIPT_TAG, make_run

@@ -10,10 +10,9 @@ from contextlib import chdir
 from pathlib import Path
 
 import pytest
-
-from eval.cli import main
-from eval.report.html import embed_json, render_report
-from eval.report.runview import load_run
+from mteval.cli import main
+from mteval.report.html import embed_json, render_report
+from mteval.runs.view import load_run
 
 from .conftest import ROOT
 from .test_seed_run import SEED_MT_ONLY

@@ -7,8 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from eval.resegment import is_char_level, resegment
+from mteval.corpus.resegment import is_char_level, resegment
 
 from .conftest import ROOT
 
@@ -206,8 +205,8 @@ def test_property_joined_chinese_sentences_are_recovered_character_level(sentenc
 
 
 def test_a_document_too_long_to_align_is_a_clear_error(monkeypatch):
-    from eval import resegment as module
-    from eval.errors import CorpusError
+    from mteval import resegment as module
+    from mteval.errors import CorpusError
 
     monkeypatch.setattr(module, "MAX_CELLS", 50)
     with pytest.raises(CorpusError, match=r"document too long to re-segment in one piece \(8 hypothesis tokens × "

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from eval import ConfigError, load_config
+from mteval import ConfigError, load_config
 
 from .conftest import ROOT
 from .test_openai_backend import KEY, SOURCES, Server, server  # noqa: F401 (the server fixture)
@@ -32,7 +31,7 @@ metrics: [chrf]
 
 def mteval(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TEST_OPENAI_KEY": KEY}
-    return subprocess.run([sys.executable, "-m", "eval", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "mteval", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
 
 

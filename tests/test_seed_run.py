@@ -9,10 +9,9 @@ import json
 
 import pytest
 import sacrebleu
+from mteval.cli import main
+from mteval.config.load import load_config
 from sacrebleu.metrics import TER
-
-from eval.cli import main
-from eval.config import load_config
 
 from .conftest import ROOT
 
@@ -133,7 +132,7 @@ def test_a_second_run_gives_identical_results(run, monkeypatch, capsys):
 
 
 def test_markdown_leaderboard_escapes_table_syntax_in_names():
-    from eval.leaderboard import system_rows, to_markdown
+    from mteval.report.leaderboard import system_rows, to_markdown
 
     md = to_markdown(system_rows({"a|b\nc": {"bleu": {"score": 1.0, "higher_is_better": True}}}))
     assert md.splitlines()[2] == "| a\\|b c | 1.00 |"

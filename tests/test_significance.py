@@ -6,13 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from mteval.errors import ConfigError
+from mteval.metrics import make_metrics
+from mteval.metrics.fast import stats_many
+from mteval.metrics.significance import Settings, analyse, resample_counts
 from sacrebleu.metrics import BLEU, CHRF
 from sacrebleu.significance import PairedTest, _bootstrap_resample
-
-from eval.errors import ConfigError
-from eval.metrics import make_metrics
-from eval.metrics.fast import stats_many
-from eval.significance import Settings, analyse, resample_counts
 
 SYSTEMS = ("AISP-SJTU", "HuaweiTSC", "Online-G", "DLUT")  # close calls (p 0.2–0.4) and a clear loser
 
@@ -110,7 +109,7 @@ def test_bad_settings_are_config_errors():
 
 
 def test_score_command_json_and_bad_baseline(tmp_path, capsys):
-    from eval.cli import main
+    from mteval.cli import main
 
     ref = tmp_path / "ref.en"
     ref.write_text("".join(f"the cat {i} sat on the mat .\n" for i in range(60)))
@@ -131,7 +130,7 @@ def test_score_command_json_and_bad_baseline(tmp_path, capsys):
 
 
 def test_config_rejects_bad_significance_with_its_line(tmp_path, seed_dir):
-    from eval.config import load_config
+    from mteval.config.load import load_config
 
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"corpora:\n  - name: c\n    source: {seed_dir}/source.zh\n    references: [{seed_dir}/reference.en]\n"

@@ -10,8 +10,7 @@ import csv
 import json
 
 import pytest
-
-from eval.cli import main
+from mteval.cli import main
 
 REFS = {"A": ["A"], "B": ["B"], "all": ["A", "B"]}
 

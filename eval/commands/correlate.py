@@ -28,7 +28,7 @@ def correlate(run: str, human_path: str, level: str = "system", corpus: str | No
     """`{"corpus", "level", "systems", "unmatched", "metrics": {metric: {statistic: value}}}`."""
     from ..correlation import read_human, segment_correlations, system_correlations
     from ..errors import RunError
-    from ..rundir import RunDir
+    from ..runs.layout import RunDir
     from ..textio import read_jsonl
 
     rundir = RunDir(run)

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..flags.base import format_flag
-    from ..results import Run
+    from ..runs.reader import Run
 
     for row in Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity):
         print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))

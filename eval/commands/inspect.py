@@ -29,9 +29,9 @@ def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from ..errors import RunError
-    from ..report.runview import load_run
     from ..report.select import select
     from ..report.terminal import render
+    from ..runs.view import load_run
 
     if args.worst is not None and args.worst < 1:
         raise RunError("--worst: expected a positive number of segments")

@@ -30,7 +30,7 @@ def _corpus_key(info: dict[str, Any]) -> tuple:
 def merge_runs(roots: list[str], corpora: list[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     """`{corpus: {system: {metric: info}}}` over several run folders; pooled corpora get fresh significance."""
     from ..errors import RunError
-    from ..rundir import RunDir
+    from ..runs.layout import RunDir
 
     merged: dict[str, dict[str, dict[str, Any]]] = {}
     origin: dict[str, list[RunDir]] = {}
@@ -72,7 +72,7 @@ def _resignify(corpus: str, dirs: list, systems: dict[str, dict[str, Any]], info
 
     from ..errors import RunError
     from ..metrics import make_metrics
-    from ..significance import Settings, analyse
+    from ..metrics.significance import Settings, analyse
 
     names = sorted({m for by in systems.values() for m in by})
     signatures = {}
@@ -110,7 +110,7 @@ def _resignify(corpus: str, dirs: list, systems: dict[str, dict[str, Any]], info
 
 def main(args: argparse.Namespace) -> int:
     from ..errors import RunError
-    from ..leaderboard import leaderboard_rows, to_csv, to_markdown
+    from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
 
     merged = merge_runs(args.runs, args.corpus)
     if args.metric:

@@ -18,7 +18,7 @@ def main(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..report.html import write_report
-    from ..rundir import RunDir
+    from ..runs.layout import RunDir
 
     if args.output:
         path = write_report(args.run_dir, args.output)

@@ -6,7 +6,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..pipeline import STAGES
+    from ..runs.pipeline import STAGES
 
     p = sub.add_parser("run", help="run an evaluation config (translate, score, ...)",
                        description="Run an evaluation config into its run folder and print the leaderboard.")
@@ -36,7 +36,7 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
 def main(args: argparse.Namespace) -> int:
     from ..api import run
     from ..errors import ConfigError
-    from ..pipeline import STAGES
+    from ..runs.pipeline import STAGES
 
     stages = args.stages.split(",") if args.stages else None
     for stage in stages or []:

@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from ..api import score_files
     from ..errors import MetricError
-    from ..leaderboard import system_rows, to_markdown
-    from ..significance import Settings
+    from ..metrics.significance import Settings
+    from ..report.leaderboard import system_rows, to_markdown
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     if not metrics:

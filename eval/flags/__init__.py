@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..schema import Located
+from ..config.schema import Located
 from . import boundary, brackets, embedding, glossary, hallucination, numbers, script, support  # noqa: F401
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
 

@@ -14,9 +14,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..leaderboard import system_rows
+from ..runs.view import CorpusView, RunView, load_run
 from ..textio import atomic_write_text
-from .runview import CorpusView, RunView, load_run
+from .leaderboard import system_rows
 
 ASSETS = Path(__file__).parent / "assets"
 

@@ -6,8 +6,8 @@ import io
 import math
 from typing import Any
 
-from ..leaderboard import system_rows
-from .runview import CorpusView
+from ..runs.view import CorpusView
+from .leaderboard import system_rows
 
 BAR, WHISKER = "#4c78a8", "#222222"
 

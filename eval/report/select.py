@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import RunError
-from .runview import CorpusView, RunView
+from ..runs.view import CorpusView, RunView
 
 
 @dataclass

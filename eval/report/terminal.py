@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .runview import CorpusView, Flag
+from ..runs.view import CorpusView, Flag
 from .select import Selection
 from .worddiff import word_diff
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..corpus import Corpus
+from ..config.schema import Located, Option
+from ..corpus.base import Corpus
 from ..errors import BackendError
 from ..registry import Registry
-from ..schema import Located, Option
 
 
 class Backend:

@@ -6,10 +6,10 @@ import hashlib
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..corpus import Corpus, check_file
+from ..config.schema import Located, Option
+from ..corpus.base import Corpus, check_file
+from ..corpus.resegment import is_char_level, resegment
 from ..errors import CorpusError
-from ..resegment import is_char_level, resegment
-from ..schema import Located, Option
 from ..textio import read_lines, read_text
 from .base import BACKENDS, Backend
 

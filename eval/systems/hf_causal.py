@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..config.schema import Located, Option
 from ..errors import BackendError
-from ..schema import Located, Option
 from .base import BACKENDS
 from .model import MODEL_OPTIONS, ModelBackend
 from .prompt import PROMPT_DOC, Prompt, check_prompt, cut_at_stop, prompt_defaults

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ..config.schema import Option
 from ..errors import BackendError
-from ..schema import Option
 from .base import BACKENDS
 from .model import MODEL_OPTIONS, ModelBackend
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..corpus import Corpus
+from ..config.schema import Located, Option
+from ..corpus.base import Corpus
 from ..errors import BackendError
-from ..schema import Located, Option
 from .base import Backend
 from .hub import ModelSource, resolve_model
 

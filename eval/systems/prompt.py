@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import Located
+from ..config.schema import Located
 
 LANG_NAMES = {"zh": "Chinese", "en": "English", "de": "German", "fr": "French", "es": "Spanish", "ru": "Russian",
               "ja": "Japanese", "ko": "Korean", "cs": "Czech", "uk": "Ukrainian", "ar": "Arabic", "pt": "Portuguese",

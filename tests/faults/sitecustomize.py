@@ -1,4 +1,4 @@
-"""Fault injection for `python -m eval run` subprocesses (on PYTHONPATH only in tests/test_interrupts.py).
+"""Fault injection for `python -m mteval run` subprocesses (on PYTHONPATH only in tests/test_interrupts.py).
 
 `MTEVAL_FAULT=STAGE:EVENT:N:SIGNAL` sends SIGNAL (KILL or INT) to this process at the N-th EVENT of STAGE:
 `batch` (a model batch has started), `write` (a temporary output file was written, before any rename),
@@ -18,8 +18,8 @@ LOG = os.environ.get("MTEVAL_FAULT_LOG")
 
 
 def _install() -> None:
-    from eval import pipeline, textio
-    from eval.systems.model import ModelBackend
+    from mteval import pipeline, textio
+    from mteval.systems.model import ModelBackend
 
     stage_at, event_at, n_at, sig = (FAULT.split(":") if FAULT else ("", "", "0", "KILL"))
     signum = getattr(signal, f"SIG{sig}")

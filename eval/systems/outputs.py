@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..corpus import Corpus
-from ..systems.base import Backend
+from ..corpus.base import Corpus
+from .base import Backend
 
 
 class OutputsBackend(Backend):

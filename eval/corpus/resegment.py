@@ -16,8 +16,8 @@ import re
 
 import numpy as np
 
-from .errors import CorpusError
-from .lang import base_lang
+from ..errors import CorpusError
+from ..lang import base_lang
 
 CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "th"})  # targets re-segmented character by character
 _WORD_TOKEN = re.compile(r"\w+|[^\w\s]")

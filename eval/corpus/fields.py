@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..corpus import Corpus, locate
+from ..config.schema import Located, Option
 from ..errors import CorpusError
-from ..schema import Located, Option
+from .base import Corpus, locate
 
 FIELD_OPTIONS = (
     Option("source", "str", "Source text field (`a.b` for a nested field).", example="translation.zh"),

@@ -14,17 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config
-from .corpus import Corpus
-from .errors import ConfigError, RunError
-from .leaderboard import leaderboard_rows, to_csv, to_markdown
-from .loaders import OutputsBackend, load_corpus
-from .metrics import make_metrics
-from .rundir import RunDir, now, package_versions
-from .scoring import score_systems
-from .significance import Settings
-from .systems import BACKENDS, Backend
-from .textio import atomic_write_lines, atomic_write_many, read_text
+from ..config.load import Config
+from ..corpus import load_corpus
+from ..corpus.base import Corpus
+from ..errors import ConfigError, RunError
+from ..metrics import make_metrics
+from ..metrics.scoring import score_systems
+from ..metrics.significance import Settings
+from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
+from ..systems import BACKENDS, Backend
+from ..systems.outputs import OutputsBackend
+from ..textio import atomic_write_lines, atomic_write_many, read_text
+from .layout import RunDir, now, package_versions
 
 
 def _sha256_lines(lines: list[str]) -> str:
@@ -37,8 +38,8 @@ def _file_sha256(path: Path) -> str | None:
 
 @lru_cache(maxsize=1)
 def _code_sha256() -> str:
-    """Hash of the installed `eval` package's files (code, fitted weights, report assets)."""
-    root = Path(__file__).parent
+    """Hash of the installed `mteval` package's files (code, fitted weights, report assets)."""
+    root = Path(__file__).parents[1]
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
@@ -124,8 +125,8 @@ def translate(ctx: RunContext) -> None:
     Model backends go through the translation cache (committed after every batch); with `ctx.shard` only that
     shard's segments are translated into the cache and the run folder is left alone.
     """
-    from .systems.cache import TranslationCache, cache_path
-    from .systems.model import ModelBackend, shard_range
+    from ..systems.cache import TranslationCache, cache_path
+    from ..systems.model import ModelBackend, shard_range
 
     path = cache_path(ctx.config.data.get("cache"), ctx.config.output)
     models = [b for b in ctx.backends.values() if isinstance(b, ModelBackend)]
@@ -206,7 +207,7 @@ def score(ctx: RunContext) -> None:
 def flag(ctx: RunContext) -> None:
     """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
     consensus evidence, its references the reference evidence)."""
-    from .flags import build_segments, flag_segments, make_detectors
+    from ..flags import build_segments, flag_segments, make_detectors
 
     spec = ctx.config.data.get("flags") or {}
     detectors = make_detectors(spec.get("detectors"), {"glossary": spec.get("glossary")})
@@ -230,7 +231,7 @@ def report(ctx: RunContext) -> None:
     """Write report.html (one self-contained file) from the run folder, unless the config says `report: false`."""
     if not ctx.config.data.get("report", True):
         return
-    from .report.html import write_report
+    from ..report.html import write_report
 
     ctx.log(f"report: {write_report(ctx.rundir.root, manifest=ctx.manifest)}")
 

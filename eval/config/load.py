@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError, MtevalError
+from ..errors import ConfigError, MtevalError
 from .schema import Located, Option, validate
 
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
@@ -241,10 +241,10 @@ def _check_names(items: list[dict[str, Any]], what: str, loc: Located, path: tup
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Load, expand, override and validate a config file; raises `ConfigError` naming file, line and key."""
-    from .corpus import LOADERS
-    from .metrics import METRICS
-    from .systems import BACKENDS
-    from .textio import read_text
+    from ..corpus.base import LOADERS
+    from ..metrics import METRICS
+    from ..systems import BACKENDS
+    from ..textio import read_text
 
     file = str(path)
     try:
@@ -293,14 +293,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             raise loc.error(("metrics", i), f"unknown metric {metric!r} (known: {', '.join(METRICS.names())})")
         if metric in data["metrics"][:i]:
             raise loc.error(("metrics", i), f"duplicate metric {metric!r}")
-    from .significance import Settings
+    from ..metrics.significance import Settings
 
     try:
         Settings(**data["significance"])
     except ConfigError as exc:
         raise loc.error(("significance",), str(exc).removeprefix("significance: ")) from None
     if data["flags"]:
-        from .flags import check_config
+        from ..flags import check_config
 
         check_config(data["flags"], loc)
     return Config(file, data, loc)

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
-from .metrics import Metric
-from .metrics.fast import scores_from_totals
+from ..errors import ConfigError
+from . import Metric
+from .fast import scores_from_totals
 
 CHUNK = 250  # resamples per block (bounds memory to CHUNK × segments)
 

@@ -1,6 +1,6 @@
 """The config reference (docs/config-reference.md), generated from the option schemas so it cannot drift.
 
-Regenerate with `python -m eval.configref > docs/config-reference.md`; a test checks the file is current.
+Regenerate with `python -m mteval.config.reference > docs/config-reference.md`; a test checks the file is current.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ def _table(options: Sequence[Option]) -> list[str]:
 
 def config_reference() -> str:
     """Markdown for every config key: top level, each corpus type and each backend."""
-    from .config import CORPUS_OPTIONS, SYSTEM_OPTIONS, TOP_OPTIONS
-    from .corpus import LOADERS
-    from .systems import BACKENDS
+    from ..corpus.base import LOADERS
+    from ..systems import BACKENDS
+    from .load import CORPUS_OPTIONS, SYSTEM_OPTIONS, TOP_OPTIONS
 
     out = ["# Config reference", "",
-           "Generated from the option schemas in `eval/` (`python -m eval.configref`); do not edit by hand.",
+           "Generated from the option schemas in `eval/` (`python -m mteval.config.reference`); do not edit by hand.",
            "Strings may use `${VAR}` or `${VAR:-default}`; `mteval run CONFIG --set KEY=VALUE` overrides any key",
            "(list items by index or by `name`, e.g. `--set systems.gemma.batch_size=4`).", "",
            "## Top level", "", *_table(TOP_OPTIONS), "",

@@ -10,10 +10,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..corpus import LOADERS, Corpus, CorpusLoader, check_file
+from ..config.schema import Located, Option
 from ..errors import CorpusError
-from ..schema import Located, Option
 from ..textio import read_text
+from .base import LOADERS, Corpus, CorpusLoader, check_file
 from .fields import FIELDS, LANG_OPTIONS, check_fields, corpus_from_columns
 
 FORMATS = {".jsonl": "jsonl", ".json": "json", ".tsv": "tsv", ".csv": "csv", ".parquet": "parquet"}

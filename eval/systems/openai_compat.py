@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from ..corpus import Corpus
+from ..config.schema import Located, Option
+from ..corpus.base import Corpus
 from ..errors import BackendError
-from ..schema import Located, Option
 from .base import BACKENDS
 from .model import ModelBackend
 from .prompt import PROMPT_DOC, Prompt, check_prompt, cut_at_stop, prompt_defaults

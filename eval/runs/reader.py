@@ -6,10 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, RunError
-from .leaderboard import leaderboard_rows, to_csv, to_markdown
-from .report.runview import CorpusView, RunView, load_run
-from .rundir import RunDir
+from ..errors import ConfigError, RunError
+from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
+from .layout import RunDir
+from .view import CorpusView, RunView, load_run
 
 LEADERBOARD_FORMATS = ("rows", "md", "csv")
 

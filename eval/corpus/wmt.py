@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..corpus import LOADERS, Corpus, CorpusLoader
+from ..config.schema import Located, Option
 from ..errors import CorpusError
-from ..schema import Located, Option
 from ..textio import check_aligned, read_lines
+from .base import LOADERS, Corpus, CorpusLoader
 
 _PAIR_RE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..errors import RunError
 from ..flags.base import SEVERITIES, Flag
-from ..rundir import RunDir
 from ..textio import read_jsonl
+from .layout import RunDir
 
 _SEGMENT_KEYS = ("corpus", "system", "segment", "source", "references", "hypothesis", "scores")
 _FLAG_KEYS = ("corpus", "system", "segment", "start", "end", "severity", "kind", "message", "text")

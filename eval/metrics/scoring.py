@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .metrics import Metric
-from .metrics.fast import stats_many
+from . import Metric
+from .fast import stats_many
 from .significance import Settings, analyse
 
 

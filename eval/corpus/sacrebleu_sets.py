@@ -6,11 +6,11 @@ import difflib
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..corpus import LOADERS, Corpus, CorpusLoader
+from ..config.schema import Located, Option
 from ..errors import CorpusError
-from ..schema import Located, Option
+from ..net import unreachable
 from ..textio import check_aligned, read_lines
-from .net import unreachable
+from .base import LOADERS, Corpus, CorpusLoader
 
 
 def _datasets() -> dict[str, Any]:
