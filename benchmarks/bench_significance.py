@@ -59,8 +59,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import numpy as np
     from mteval.metrics import make_metrics
-    from mteval.metrics.fast import stats_many
     from mteval.metrics.significance import Settings, analyse
+    from mteval.metrics.workers import stats_many
 
     refs = [ref.read_text(encoding="utf-8").splitlines()]
     hyps = {p.name.split(".hyp.")[1][:-3]: p.read_text(encoding="utf-8").splitlines() for p in systems}

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mteval.flags.base import Flag
-from mteval.flags.mqm import _labels, dev_split, load_gold, evaluate, segments_for
+from mteval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
 from mteval.flags.support import FEATURES, WEIGHTS_FILE, _sigmoid, allow_major, spans, word_features
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"

@@ -1,4 +1,4 @@
-"""The vectorised statistics (eval/metrics/fast.py) equal sacreBLEU's own per-segment statistics and scores."""
+"""The vectorised statistics (eval/metrics/ngrams.py, tok13a.py, formulas.py, workers.py) equal sacreBLEU's own per-segment statistics and scores."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mteval.metrics import make_metrics
-from mteval.metrics.fast import sacre_scores, sacre_stats_many, stats_many, tokenize_13a
+from mteval.metrics.formulas import sacre_scores
+from mteval.metrics.ngrams import sacre_stats_many
+from mteval.metrics.tok13a import tokenize_13a
+from mteval.metrics.workers import stats_many
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mteval.errors import CorpusError
 from mteval.flags import Flag
-from mteval.flags.mqm import dev_split, load_gold, evaluate, segments_for
+from mteval.flags.mqm import dev_split, evaluate, load_gold, segments_for
 
 
 def gold_file(tmp_path, lines):

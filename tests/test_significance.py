@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from mteval.errors import ConfigError
 from mteval.metrics import make_metrics
-from mteval.metrics.fast import stats_many
 from mteval.metrics.significance import Settings, analyse, resample_counts
+from mteval.metrics.workers import stats_many
 from sacrebleu.metrics import BLEU, CHRF
 from sacrebleu.significance import PairedTest, _bootstrap_resample
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import Metric
-from .fast import stats_many
 from .significance import Settings, analyse
+from .workers import stats_many
 
 
 @dataclass
@@ -54,7 +54,7 @@ def score_systems(
     hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]], metrics: list[Metric]
 ) -> ScoreTable:
     """Score every system against the same reference streams (statistics of all systems at once, see
-    `eval.metrics.fast.stats_many`)."""
+    `mteval.metrics.workers.stats_many`)."""
     table = ScoreTable(metrics)
     for m in metrics:
         m.num_refs = len(references)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from . import Metric
-from .fast import scores_from_totals
+from .formulas import scores_from_totals
 
 CHUNK = 250  # resamples per block (bounds memory to CHUNK × segments)
 

@@ -10,11 +10,13 @@ not fit in 63 bits (huge segments with many distinct tokens), callers fall back 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import chain, repeat
 
 import numpy as np
+
+from .formulas import chrf_f
+from .tok13a import bleu_tokens
 
 Stream = tuple[np.ndarray, np.ndarray]  # (global token ids of all segments, one after another; segment lengths)
 
@@ -208,27 +210,6 @@ def bleu_stats(tokenized_hyps: dict[str, list[list[str]]], tokenized_refs: Seque
     return out
 
 
-def _chrf_f(stats: np.ndarray, beta: int) -> np.ndarray:
-    """sacreBLEU's chrF `_compute_f_score` (effective-order averaging) for rows of `[hyp, ref, match] × orders`."""
-    factor = beta**2
-    orders = stats.shape[-1] // 3
-    avg_prec = np.zeros(stats.shape[:-1])
-    avg_rec = np.zeros(stats.shape[:-1])
-    eff = np.zeros(stats.shape[:-1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in range(orders):
-            n_hyp, n_ref, n_match = stats[..., 3 * i], stats[..., 3 * i + 1], stats[..., 3 * i + 2]
-            ok = (n_hyp > 0) & (n_ref > 0)
-            avg_prec = np.where(ok, avg_prec + n_match / np.where(ok, n_hyp, 1), avg_prec)
-            avg_rec = np.where(ok, avg_rec + n_match / np.where(ok, n_ref, 1), avg_rec)
-            eff += ok
-        avg_prec = np.where(eff > 0, avg_prec / np.maximum(eff, 1), 0.0)
-        avg_rec = np.where(eff > 0, avg_rec / np.maximum(eff, 1), 0.0)
-        denom = factor * avg_prec + avg_rec
-        score = (1 + factor) * avg_prec * avg_rec
-        return np.where(avg_prec + avg_rec > 0, score / np.where(denom > 0, denom, 1) * 100, 0.0)
-
-
 def chrf_stats(hyp_units: dict[str, list[Stream]], ref_units: Sequence[list[Stream]], orders: Sequence[int],
                beta: int) -> dict[str, np.ndarray]:
     """sacreBLEU chrF statistics `[hyp, ref, match]` per order (character orders, then word orders).
@@ -253,7 +234,7 @@ def chrf_stats(hyp_units: dict[str, list[Stream]], ref_units: Sequence[list[Stre
             out[system] = blocks[0]
         else:
             stacked = np.stack(blocks)  # (refs, segments, k)
-            best = np.argmax(_chrf_f(stacked, beta), axis=0)
+            best = np.argmax(chrf_f(stacked, beta), axis=0)
             out[system] = stacked[best, np.arange(stacked.shape[1])]
     return out
 
@@ -289,172 +270,3 @@ def sacre_stats_many(sb, hypotheses: dict[str, Sequence[str]], references: Seque
     except TooWide:
         return None
     return None
-
-
-_PUNCT = re.compile(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])")
-
-
-def _13a_clean(line: str) -> str:
-    return line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
-
-
-def tokenize_13a(lines: Sequence[str], split: bool = False) -> list[str] | list[list[str]]:
-    """sacreBLEU's `13a` tokenizer on many lines at once, with equal output: the lines are padded with spaces
-    (as 13a does) and joined by newlines, which no rule can match across; the first and busiest substitution
-    (`' \\1 '` around punctuation and spaces) is a split-and-join; the others are sacreBLEU's own regexes.
-    With `split`, each line comes back as its list of tokens."""
-    text = "\n".join(f" {_13a_clean(line)} " for line in lines)
-    if "&" in text:
-        text = text.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    text = " ".join(_PUNCT.split(text))
-    for pattern, repl in _RE_TAIL:
-        text = pattern.sub(repl, text)
-    if split:
-        return [line.split() for line in text.split("\n")]
-    return [" ".join(line.split()) for line in text.split("\n")]
-
-
-def _tail_rules() -> list:
-    """sacreBLEU's other 13a substitutions, with their templates as functions (same output, no template parsing)."""
-    from sacrebleu.tokenizers.tokenizer_re import TokenizerRegexp
-
-    rules = TokenizerRegexp()._re
-    if rules[0][0].pattern != _PUNCT.pattern or rules[0][1] != r" \1 ":
-        raise ImportError("sacreBLEU's 13a rules changed; update eval/metrics/fast.py")
-    as_function = {r"\1 \2 ": lambda m: f"{m[1]} {m[2]} ", r" \1 \2": lambda m: f" {m[1]} {m[2]}"}
-    return [(pattern, as_function.get(repl, repl)) for pattern, repl in rules[1:]]
-
-
-_RE_TAIL = _tail_rules()
-
-
-def bleu_tokens(sb) -> Callable[[Sequence[str]], list[list[str]]]:
-    """BLEU's `_preprocess_segment(...).split()` over many lines (with the faster equal 13a tokenizer when that is
-    the tokenizer)."""
-    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
-
-    if type(sb.tokenizer) is not Tokenizer13a:
-        return lambda lines: [sb._preprocess_segment(x).split() for x in lines]
-    lower = sb.lowercase
-    return lambda lines: tokenize_13a([(x.lower() if lower else x).rstrip() for x in lines], split=True)
-
-
-def sacre_scores(sb, totals: np.ndarray) -> np.ndarray | None:
-    """Vectorised `_compute_score_from_stats(...).score` of a sacreBLEU BLEU (exp smoothing, no effective
-    order), CHRF (no eps smoothing) or TER object for rows of summed statistics; None when not supported."""
-    from sacrebleu.metrics import BLEU, CHRF, TER
-
-    totals = np.atleast_2d(np.asarray(totals, dtype=np.float64))
-    if isinstance(sb, BLEU) and sb.smooth_method == "exp" and not sb.effective_order:
-        n = sb.max_ngram_order
-        sys_len, ref_len = totals[:, 0], totals[:, 1]
-        correct, total = totals[:, 2:2 + n], totals[:, 2 + n:2 + 2 * n]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bp = np.where(sys_len < ref_len, np.where(sys_len > 0, np.exp(1 - ref_len / sys_len), 0.0), 1.0)
-            smooth = np.ones(len(totals))
-            broken = np.zeros(len(totals), dtype=bool)
-            log_sum = np.zeros(len(totals))
-            for i in range(n):
-                broken |= total[:, i] == 0
-                zero = (correct[:, i] == 0) & ~broken
-                smooth = np.where(zero, smooth * 2, smooth)
-                prec = np.where(zero, 100.0 / (smooth * total[:, i]), 100.0 * correct[:, i] / total[:, i])
-                prec = np.where(broken, 0.0, prec)
-                log_sum = log_sum + np.where(prec > 0, np.log(np.where(prec > 0, prec, 1.0)), -9999999999)
-            score = bp * np.exp(log_sum / n)
-        return np.where((correct != 0).any(axis=1), score, 0.0)
-    if isinstance(sb, CHRF) and not sb.eps_smoothing:
-        return _chrf_f(totals, sb.beta)
-    if isinstance(sb, TER):
-        edits, ref = totals[:, 0], totals[:, 1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 100 * np.where(ref > 0, edits / np.where(ref > 0, ref, 1), np.where(edits > 0, 1.0, 0.0))
-    return None
-
-
-def scores_from_totals(metric, totals: np.ndarray) -> np.ndarray:
-    """Corpus scores of an `eval.metrics.Metric` for many rows of totals (vectorised for sacreBLEU metrics)."""
-    sb = getattr(metric, "sb", None)
-    fast = sacre_scores(sb, totals) if sb is not None else None
-    if fast is not None:
-        return fast
-    return np.array([metric.score_from_totals(row) for row in np.atleast_2d(totals)], dtype=np.float64)
-
-
-def _metric_stats(metric, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]]
-                  ) -> dict[str, np.ndarray]:
-    sb = getattr(metric, "sb", None)
-    refs = [list(r) for r in references]
-    fast = sacre_stats_many(sb, hypotheses, refs) if sb is not None else None
-    if fast is not None:
-        return fast
-    return {name: metric.stats(h, refs) for name, h in hypotheses.items()}
-
-
-_TASKS: list = []  # set before forking workers, so that inputs are inherited rather than pickled
-
-
-def _idle_cores(window: float = 0.02) -> int:
-    """Cores idle right now: the idle share of CPU time over a short `window` (from /proc/stat) times the
-    cores this process may use; the 1-minute load average where /proc/stat is unavailable (it lags: a
-    benchmark's previous command still counts for a minute)."""
-    import os
-    import time
-
-    cores = len(os.sched_getaffinity(0))
-
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat", encoding="ascii") as fh:
-            values = [int(v) for v in fh.readline().split()[1:]]
-        return values[3] + values[4], sum(values)  # idle + iowait, total
-
-    try:
-        idle0, total0 = sample()
-        time.sleep(window)
-        idle1, total1 = sample()
-        idle = cores * (idle1 - idle0) / max(1, total1 - total0)
-    except OSError:
-        idle = cores - os.getloadavg()[0]
-    return max(1, min(cores, round(idle)))
-
-
-def _job(i: int):
-    metric, hypotheses, references = _TASKS[i]
-    return metric.name, _metric_stats(metric, hypotheses, references)
-
-
-def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
-               jobs: int | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """`{system: {metric: per-segment statistics}}` for every system and metric, on up to `jobs` processes
-    (default: the idle cores; small inputs stay in this process). Work is split by metric and, when there
-    are several systems, by halves of them (a metric's statistics cost differ, halves balance the load)."""
-    import sys
-
-    names = list(hypotheses)
-    size = sum(len(h) for h in hypotheses.values()) * max(len(metrics), 1)
-    if "torch" in sys.modules or size < 20000:  # a process with a model's thread pools loaded must not fork
-        jobs = 1
-    elif not jobs:  # the idle cores: forking onto cores busy with other work only adds overhead
-        jobs = _idle_cores()
-    tasks = []
-    split = 2 if jobs > 1 and len(names) > 1 else 1
-    for m in metrics:
-        for part in range(split):
-            chunk = names[part::split]
-            tasks.append((m, {n: hypotheses[n] for n in chunk}, references))
-    _TASKS[:] = tasks
-    try:
-        if jobs > 1 and len(tasks) > 1:
-            import multiprocessing as mp
-
-            with mp.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-                results = pool.map(_job, range(len(tasks)), chunksize=1)
-        else:
-            results = [_job(i) for i in range(len(tasks))]
-    finally:
-        _TASKS.clear()
-    out: dict[str, dict[str, np.ndarray]] = {n: {} for n in names}
-    for metric_name, by_system in results:
-        for n, st in by_system.items():
-            out[n][metric_name] = st
-    return {n: {m.name: out[n][m.name] for m in metrics} for n in names}
