@@ -14,7 +14,7 @@ from mteval.errors import RunError
 from mteval.report.select import select
 from mteval.report.terminal import render
 from mteval.report.worddiff import word_diff
-from mteval.runs.view import load_run
+from mteval.runs.reader import Run
 from rich.console import Console
 
 from .conftest import ROOT
@@ -60,7 +60,7 @@ def rendered(run: Path, color: bool, **filters) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=100, force_terminal=color, color_system="standard" if color else None,
                       highlight=False, legacy_windows=False, _environ={})  # ignore NO_COLOR/FORCE_COLOR/COLUMNS
-    render(console, select(load_run(run), **filters))
+    render(console, select(Run.open(run), **filters))
     return buf.getvalue()
 
 
@@ -90,14 +90,14 @@ def test_worst_by_metric_matches_sentence_scores(seed_run):
     rows = [json.loads(line) for line in (seed_run / "segments.jsonl").read_text().splitlines()]
     worst_chrf = sorted(range(len(rows)), key=lambda i: (rows[i]["scores"]["chrf"], i))[:3]
     worst_ter = sorted(range(len(rows)), key=lambda i: (-rows[i]["scores"]["ter"], i))[:3]
-    (sel,) = select(load_run(seed_run), worst=3, by="chrf")
+    (sel,) = select(Run.open(seed_run), worst=3, by="chrf")
     assert sel.segments == worst_chrf
-    (sel,) = select(load_run(seed_run), worst=3, by="ter")
+    (sel,) = select(Run.open(seed_run), worst=3, by="ter")
     assert sel.segments == worst_ter
 
 
 def test_flag_and_severity_filters(seed_run):
-    run = load_run(seed_run)
+    run = Run.open(seed_run)
     assert select(run, severity="major")[0].segments == [6]
     assert select(run, flag="reference")[0].segments == [0]
     assert select(run, flag="reference", severity="major") == []
@@ -135,16 +135,16 @@ def test_stale_or_broken_flags_are_errors(seed_run, tmp_path):
     flag = json.loads((seed_run / "flags.jsonl").read_text().splitlines()[0])
     (run / "flags.jsonl").write_text(json.dumps({**flag, "start": flag["start"] + 1}) + "\n")
     with pytest.raises(RunError, match=r"flags.jsonl:1: text 'relax. intense situation' is not the hypothesis"):
-        load_run(run)
+        assert Run.open(run).corpora
     (run / "flags.jsonl").write_text("\n" + json.dumps({**flag, "end": 10_000}) + "\n")
     with pytest.raises(RunError, match=r"flags.jsonl:2: span \[338, 10000\) outside the hypothesis"):
-        load_run(run)
+        assert Run.open(run).corpora
     (run / "flags.jsonl").write_text("{not json\n")
     with pytest.raises(RunError, match=r"flags.jsonl:1: invalid JSON"):
-        load_run(run)
+        assert Run.open(run).corpora
     (run / "segments.jsonl").write_text("")
     with pytest.raises(RunError, match=r"segments.jsonl: no rows for xinhua-2021-04-13/xinhua-mt"):
-        load_run(run)
+        assert Run.open(run).corpora
 
 
 def test_missing_run_folder(tmp_path, capsys):
@@ -168,8 +168,8 @@ def test_one_corpus_of_several(seed_run, tmp_path, capsys):
     rows = [json.loads(line) for line in (seed_run / "segments.jsonl").read_text().splitlines()]
     copy = [{**r, "corpus": "copy", "hypothesis": r["hypothesis"].upper()} for r in rows]
     (run / "segments.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows + copy))
-    view = load_run(run, "copy")
+    view = Run.open(run, "copy")
     assert list(view.corpora) == ["copy"] and view.corpora["copy"].hypotheses["xinhua-mt"][6].endswith("SITUATION.")
-    assert [s.corpus.name for s in select(load_run(run), segments=["6"])] == ["xinhua-2021-04-13", "copy"]
+    assert [s.corpus.name for s in select(Run.open(run), segments=["6"])] == ["xinhua-2021-04-13", "copy"]
     assert main(["inspect", str(run), "--corpus", "copy", "--segment", "6"]) == 0
     assert capsys.readouterr().out.startswith("== copy · segment 6 · id 6\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mteval.cli import main
 from mteval.report.html import embed_json, render_report
-from mteval.runs.view import load_run
+from mteval.runs.reader import Run
 
 from .conftest import ROOT
 from .test_seed_run import SEED_MT_ONLY
@@ -70,7 +70,7 @@ def make_run(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_html(tmp_path_factory) -> str:
-    return render_report(load_run(make_run(tmp_path_factory.mktemp("html") / "run")))
+    return render_report(Run.open(make_run(tmp_path_factory.mktemp("html") / "run")))
 
 
 def test_embed_json_cannot_close_the_script():
@@ -165,7 +165,7 @@ def test_run_without_references_or_scores(tmp_path):
     rows = [{"corpus": "c", "system": s, "segment": i, "source": f"源{i}", "references": [], "hypothesis": f"{s} {i}",
              "scores": {}} for s in ("a", "b") for i in range(2)]
     (run / "segments.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    html = render_report(load_run(run))
+    html = render_report(Run.open(run))
     assert "data:image/svg+xml" not in html
     rows_html = re.findall(r'<tr class="board-row" data-system="([^"]*)">', html)
     assert rows_html == ["a", "b"]
@@ -181,6 +181,6 @@ def test_non_finite_sentence_scores_become_null(tmp_path):
     first["scores"]["ter"] = float("inf")
     lines[0] = json.dumps(first, ensure_ascii=False)
     (run / "segments.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    html = render_report(load_run(run))
+    html = render_report(Run.open(run))
     data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))
     assert data["corpora"][0]["scores"]["good"]["ter"][0] is None

@@ -31,11 +31,11 @@ def main(args: argparse.Namespace) -> int:
     from ..errors import RunError
     from ..report.select import select
     from ..report.terminal import render
-    from ..runs.view import load_run
+    from ..runs.reader import Run
 
     if args.worst is not None and args.worst < 1:
         raise RunError("--worst: expected a positive number of segments")
-    run = load_run(args.run_dir, args.corpus)
+    run = Run.open(args.run_dir, args.corpus)
     selections = select(run, corpus=args.corpus, systems=args.system, segments=args.segment, flag=args.flag,
                         severity=args.severity, worst=args.worst, by=args.by)
     console = Console(width=args.width, highlight=False)

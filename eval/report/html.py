@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..runs.view import CorpusView, RunView, load_run
+from ..runs.reader import CorpusView, Run
 from ..textio import atomic_write_text
 from .leaderboard import system_rows
 
@@ -102,7 +102,7 @@ def _img(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def render_report(run: RunView, title: str | None = None) -> str:
+def render_report(run: Run, title: str | None = None) -> str:
     """The whole report page as a string."""
     import jinja2
 
@@ -144,7 +144,7 @@ def write_report(run_dir: str | Path, output: str | Path | None = None,
                  manifest: dict[str, Any] | None = None) -> Path:
     """Render `run_dir`'s report to `output` (default `run_dir/report.html`), written atomically; `manifest`
     replaces manifest.json (the pipeline passes the one it is building)."""
-    run = load_run(run_dir)
+    run = Run.open(run_dir)
     if manifest is not None:
         run.manifest = manifest
     path = Path(output) if output else run.root / "report.html"

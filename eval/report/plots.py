@@ -6,7 +6,7 @@ import io
 import math
 from typing import Any
 
-from ..runs.view import CorpusView
+from ..runs.reader import CorpusView
 from .leaderboard import system_rows
 
 BAR, WHISKER = "#4c78a8", "#222222"

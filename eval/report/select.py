@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import RunError
-from ..runs.view import CorpusView, RunView
+from ..runs.reader import CorpusView, Run
 
 
 @dataclass
@@ -24,7 +24,7 @@ def _mean_score(view: CorpusView, systems: list[str], metric: str, i: int) -> fl
 
 
 def select(
-    run: RunView,
+    run: Run,
     corpus: str | None = None,
     systems: Sequence[str] | None = None,
     segments: Sequence[str] | None = None,

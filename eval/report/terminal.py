@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..runs.view import CorpusView, Flag
+from ..flags.base import Flag
+from ..runs.reader import CorpusView
 from .select import Selection
 from .worddiff import word_diff
 

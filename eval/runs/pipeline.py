@@ -19,6 +19,7 @@ from ..corpus import load_corpus
 from ..corpus.base import Corpus
 from ..errors import ConfigError, RunError
 from ..metrics import make_metrics
+from ..metrics.records import SegmentRow, segment_row
 from ..metrics.scoring import score_systems
 from ..metrics.significance import Settings
 from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
@@ -171,7 +172,7 @@ def score(ctx: RunContext) -> None:
     """
     outputs: dict[Any, str | bytes] = {}
     scores: dict[str, Any] = {}
-    segments: list[dict[str, Any]] = []
+    segments: list[SegmentRow] = []
     signatures: dict[str, dict[str, str]] = {}
     significance = Settings(**ctx.config.data.get("significance") or {})
     for name, corpus in ctx.corpora.items():
@@ -187,13 +188,9 @@ def score(ctx: RunContext) -> None:
             outputs[ctx.rundir.stats(name)] = buf.getvalue()
         for system, lines in hyps.items():
             sentence = table.sentence_scores(system) if metrics else [{} for _ in lines]
-            for i, hyp in enumerate(lines):
-                row = {"corpus": name, "system": system, "segment": i, "id": corpus.ids[i]}
-                if corpus.documents:
-                    row["document"] = corpus.documents[i]
-                row.update(source=corpus.sources[i], references=[r[i] for r in corpus.references],
-                           hypothesis=hyp, scores=sentence[i])
-                segments.append(row)
+            segments += [segment_row(name, system, i, corpus.ids[i], corpus.documents[i] if corpus.documents else None,
+                                     corpus.sources[i], [r[i] for r in corpus.references], hyp, sentence[i])
+                         for i, hyp in enumerate(lines)]
     rows = leaderboard_rows(scores)
     outputs[ctx.rundir.scores] = json.dumps(scores, ensure_ascii=False, indent=2) + "\n"
     outputs[ctx.rundir.segments] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in segments)
