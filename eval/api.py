@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config.load import DEFAULT_METRICS, Config, load_config
-from .errors import ConfigError, CorpusError
+from .errors import ConfigError, CorpusError, RunError
 from .lang import lang_from_suffix
 from .metrics import make_metrics
 from .metrics.scoring import score_systems
 from .metrics.significance import Settings
+from .records import Scores
 from .textio import check_aligned, read_lines
 
 if TYPE_CHECKING:
@@ -24,20 +25,18 @@ def score(
     metrics: Sequence[str] = DEFAULT_METRICS,
     tgt_lang: str = "en",
     significance: Settings | None = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """Corpus scores `{system: {metric: {"score", "signature", "higher_is_better"}}}`.
+) -> Scores:
+    """Corpus scores `{system: {metric: ScoreRecord}}` ("score", "signature", "higher_is_better").
 
     `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU. With
     `significance` (e.g. `Settings(bootstrap=1000)`) every entry also gets `"ci"`, `"p_value"` against
-    `"baseline"` and `"cluster"` (see `eval.significance`).
+    `"baseline"` and `"cluster"` (see `mteval.metrics.significance`).
     """
     if significance is not None and significance.baseline and significance.baseline not in hypotheses:
         raise ConfigError(f"baseline {significance.baseline!r} is not one of the systems: {', '.join(hypotheses)}")
     for name, hyps in hypotheses.items():
-        for i, ref in enumerate(references):
-            if len(ref) != len(hyps):
-                raise CorpusError(f"line counts differ: system {name!r} has {len(hyps)} segments, "
-                                  f"reference {i + 1} has {len(ref)}")
+        check_aligned([(f"system {name!r}", hyps, "segments"),
+                       *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references)]])
     table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang))
     return table.corpus_scores(significance)
 
@@ -49,7 +48,7 @@ def score_files(
     metrics: Sequence[str] = DEFAULT_METRICS,
     tgt_lang: str | None = None,
     significance: Settings | None = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
+) -> Scores:
     """`score` on files; each hypothesis is a path or NAME=PATH (the name defaults to the file name; an existing
     file whose name contains '=' is a path)."""
     make_metrics(metrics, "en")  # unknown metric names fail before any file is read
@@ -75,15 +74,15 @@ def run(
     config: Config | str | Path,
     overrides: Sequence[str] = (),
     stages: Sequence[str] | None = None,
-    shard: tuple[int, int] | None = None,
+    shard: tuple[int, int] | str | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Run:
     """Run an evaluation config (a `Config`, or a path to YAML with `overrides` like `"metrics=[bleu]"`) and
     return its results.
 
-    `stages` picks stages (default: all of translate, score, flag, report). With `shard=(i, n)` only the i-th of n
-    blocks of every corpus is translated into the translation cache and no run folder is written. Progress lines
-    go to `log` (default: stderr).
+    `stages` picks stages (default: all of translate, score, flag, report). With `shard=(i, n)` (or `"i/n"`) only
+    the i-th of n blocks of every corpus is translated into the translation cache and no run folder is written.
+    Progress lines go to `log` (default: stderr).
     """
     from .runs.pipeline import STAGES
     from .runs.pipeline import run as run_pipeline
@@ -92,12 +91,46 @@ def run(
     for stage in stages or ():
         if stage not in STAGES:
             raise ConfigError(f"unknown stage {stage!r} (known: {', '.join(STAGES)})")
-    if shard is not None and not (isinstance(shard, tuple) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
-        raise ConfigError(f"shard {shard!r}: expected (i, n) with 0 <= i < n")
     if isinstance(config, Config):
         if overrides:
             raise ConfigError("overrides apply to a config file; pass its path, or load_config(path, overrides)")
         cfg = config
     else:
         cfg = load_config(config, list(overrides))
-    return Run(run_pipeline(cfg, list(stages) if stages else None, log=log, shard=shard).root)
+    return Run(run_pipeline(cfg, list(stages) if stages else None, log=log, shard=_shard(shard)).root)
+
+
+def _shard(shard: tuple[int, int] | str | None) -> tuple[int, int] | None:
+    """`(i, n)` or `"i/n"` → `(i, n)`; `ConfigError` unless 0 <= i < n."""
+    if shard is None:
+        return None
+    value: object = shard
+    if isinstance(shard, str):
+        i, sep, n = shard.partition("/")
+        value = (int(i), int(n)) if sep and i.isdigit() and n.isdigit() else None
+    if not (isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value)
+            and 0 <= value[0] < value[1]):
+        raise ConfigError(f"shard {shard!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+    return value
+
+
+def leaderboard(runs: Sequence[str | Path], corpora: Sequence[str] | None = None, metric: str | None = None,
+                format: str = "rows") -> list[dict[str, Any]] | dict[str, Scores] | str:
+    """One leaderboard over several run folders, corpus by corpus: systems of a corpus found in several runs are
+    pooled and their CIs, p-values and clusters recomputed from the runs' statistics. `format`: "rows" (one dict
+    per corpus × system, best first on `metric`), "md" or "csv" (the text), "scores" (`{corpus: Scores}`)."""
+    from .report.leaderboard import leaderboard_rows, merge_runs, to_csv, to_markdown
+
+    if format not in ("rows", "md", "csv", "scores"):
+        raise ConfigError(f"leaderboard format {format!r}: expected one of rows, md, csv, scores")
+    merged = merge_runs(runs, corpora)
+    if metric:
+        known = sorted({m for systems in merged.values() for by in systems.values() for m in by})
+        if metric not in known:
+            raise RunError(f"no metric {metric!r} in {', '.join(map(str, runs))} (known: {', '.join(known)})")
+    if format == "scores":
+        return merged
+    rows = leaderboard_rows(merged, sort_by=metric)
+    if format == "rows":
+        return rows
+    return to_markdown(rows) if format == "md" else to_csv(rows)

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +72,18 @@ def read_lines(path: str | Path) -> list[str]:
     return text.split("\n")
 
 
-def check_aligned(files: list[tuple[str, list[str]]]) -> None:
-    """Raise `CorpusError` naming two files and both line counts when segment files differ in length."""
-    first_name, first = files[0]
-    for name, lines in files[1:]:
-        if len(lines) != len(first):
-            raise CorpusError(
-                f"line counts differ: {first_name} has {len(first)} lines, {name} has {len(lines)} lines"
-            )
+def check_aligned(streams: Sequence[tuple[str, Sized] | tuple[str, Sized, str]], hint: str = "") -> None:
+    """`CorpusError` naming the first stream and one that differs in length, e.g. "line counts differ: src.zh has
+    11 lines, ref.en has 10 lines". A stream is `(label, items)` or `(label, items, unit)` (unit: "lines")."""
+
+    def count(stream: tuple) -> str:
+        n, unit = len(stream[1]), (stream[2] if len(stream) > 2 else "lines")
+        return f"{stream[0]} has {n} {unit[:-1] if n == 1 else unit}"
+
+    first = streams[0]
+    for other in streams[1:]:
+        if len(other[1]) != len(first[1]):
+            raise CorpusError(f"line counts differ: {count(first)}, {count(other)}{hint}")
 
 
 _UMASK = os.umask(0o022)

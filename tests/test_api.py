@@ -139,7 +139,7 @@ def test_api_errors_carry_the_cli_messages(tmp_path, monkeypatch):
 def test_api_argument_errors_are_typed(tmp_path):
     with pytest.raises(mteval.ConfigError, match=r"unknown stage 'scoer' \(known: translate, score, flag, report"):
         mteval.run("configs/seed.yaml", stages=["scoer"])
-    with pytest.raises(mteval.ConfigError, match=r"shard \(2, 2\): expected \(i, n\) with 0 <= i < n"):
+    with pytest.raises(mteval.ConfigError, match=r"shard \(2, 2\): expected I/N with 0 <= I < N"):
         mteval.run("configs/seed.yaml", shard=(2, 2))
     config = mteval.load_config(ROOT / "configs" / "seed.yaml")
     with pytest.raises(mteval.ConfigError, match="overrides apply to a config file"):
@@ -148,5 +148,5 @@ def test_api_argument_errors_are_typed(tmp_path):
         mteval.score({"mt": ["a", "b"]}, [["a"]])
     with pytest.raises(mteval.MetricError, match=r"unknown metric 'comet' \(known: bleu, chrf, chrf\+\+, ter\)"):
         mteval.score({"mt": ["a"]}, [["a"]], metrics=["comet"])
-    with pytest.raises(mteval.CorpusError, match="line counts differ: 2 sources, 1 hypotheses"):
+    with pytest.raises(mteval.CorpusError, match="line counts differ: the hypothesis stream has 1 segment, the source stream has 2 segments"):
         mteval.flag(["一", "二"], ["one"])

@@ -109,7 +109,7 @@ def test_run_missing_config(capsys, tmp_path):
 
 def test_run_unknown_stage(work, capsys, tmp_path):
     msg = fails(capsys, run_argv(work) + ["--stages", "translate,scoer"], tmp_path)
-    assert msg.startswith("--stages: unknown stage 'scoer' (known: translate, score")
+    assert msg.startswith("unknown stage 'scoer' (known: translate, score")
 
 
 def test_bom_and_crlf_give_identical_results(work, capsys, tmp_path):

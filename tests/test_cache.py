@@ -163,4 +163,4 @@ def test_shards_merge_into_a_full_cache(llama: Path, tmp_path: Path, capsys: pyt
     assert stats["tiny"]["c"] == {"cached": N, "translated": 0, "model_loads": 0}
     assert (tmp_path / "final" / "hypotheses" / "c" / "tiny.txt").read_text(encoding="utf-8") == want
     assert main(["run", str(cfg), "--shard", "3/3"]) == 2
-    assert "--shard 3/3: expected I/N with 0 <= I < N" in capsys.readouterr().err
+    assert "shard '3/3': expected I/N with 0 <= I < N" in capsys.readouterr().err

@@ -122,7 +122,7 @@ def test_wmt_system_output_with_wrong_line_count(shared, tmp_path, capsys):
     hyp = root / "system-outputs" / f"{STEM}.hyp.NiuTrans.en"
     hyp.write_text("\n".join(hyp.read_text(encoding="utf-8").splitlines()[:29]) + "\n", encoding="utf-8")
     cfg = write_config(tmp_path, root)
-    with pytest.raises(CorpusError, match=r"system output .*hyp\.NiuTrans\.en has 29 lines, source .* has 30"):
+    with pytest.raises(CorpusError, match=r"system output .*hyp\.NiuTrans\.en has 29 lines, source .* has 30 lines"):
         load_corpus(load_config(cfg).corpora[0], print)
     assert main(["run", str(cfg)]) == 2
     assert "hyp.NiuTrans.en has 29 lines" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, MtevalError
-from .schema import Located, Option, validate
+from .schema import NAME_CHARS, Located, Option, valid_name, validate
 
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
 
@@ -69,7 +69,6 @@ SYSTEM_OPTIONS = [
            example=["xinhua"]),
 ]
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -232,8 +231,8 @@ def _check_names(items: list[dict[str, Any]], what: str, loc: Located, path: tup
     seen: set[str] = set()
     for i, item in enumerate(items):
         name = item["name"]
-        if not _NAME_RE.match(name):
-            raise loc.error(path + (i, "name"), f"invalid {what} name {name!r} (use letters, digits, . _ + -)")
+        if not valid_name(name):
+            raise loc.error(path + (i, "name"), f"invalid {what} name {name!r} (use {NAME_CHARS})")
         if name in seen:
             raise loc.error(path + (i, "name"), f"duplicate {what} name {name!r}")
         seen.add(name)

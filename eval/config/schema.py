@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+
+NAME_CHARS = "letters, digits, . _ + -"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+def valid_name(name: str) -> bool:
+    """System and corpus names: a letter or digit, then letters, digits, `. _ + -` (no path can leave the run
+    folder)."""
+    return bool(_NAME_RE.match(name))
+
 
 REQUIRED: Any = object()
 

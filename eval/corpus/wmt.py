@@ -8,13 +8,12 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..config.schema import Located, Option
+from ..config.schema import NAME_CHARS, Located, Option, valid_name
 from ..errors import CorpusError
 from ..textio import check_aligned, read_lines
 from .base import LOADERS, Corpus, CorpusLoader
 
 _PAIR_RE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 def _root(path: str) -> Path:
@@ -72,9 +71,9 @@ class WmtSystemsLoader(CorpusLoader):
                                               f"matching {values['testset']}.{values['pair']}.hyp.*."
                                               f"{values['pair'].split('-')[1]}")
         for name in hyps:
-            if not _NAME_RE.match(name):
+            if not valid_name(name):
                 raise loc.error(path + ("path",), f"system output {hyps[name]}: {name!r} is not a usable "
-                                                  f"system name (letters, digits, . _ + -)")
+                                                  f"system name ({NAME_CHARS})")
 
     @classmethod
     def load(cls, values: dict[str, Any]) -> Corpus:
@@ -91,9 +90,7 @@ class WmtSystemsLoader(CorpusLoader):
         files: dict[str, dict[str, str]] = {}
         for name, path in hyps.items():
             lines = read_lines(path)
-            if len(lines) != len(sources):
-                raise CorpusError(f"line counts differ: system output {path} has {len(lines)} lines, "
-                                  f"source {source} has {len(sources)} lines")
+            check_aligned([(f"system output {path}", lines), (f"source {source}", sources)])
             outputs[name] = lines
             files[name] = {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         src_lang, tgt_lang = values["pair"].split("-")

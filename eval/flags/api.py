@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import CorpusError
+from ..textio import check_aligned
 from . import build_segments, flag_segments, make_detectors
 
 
@@ -24,13 +24,9 @@ def flag(
     `references` is a list of reference streams; `others` maps other systems' names to their outputs (aligned).
     Offsets are character indices into each hypothesis line with surrounding whitespace stripped.
     """
-    streams = {"references": list(references or []), **{f"other system {k!r}": [v] for k, v in (others or {}).items()}}
-    for what, lists in streams.items():
-        for lines in lists:
-            if len(lines) != len(hypotheses):
-                raise CorpusError(f"line counts differ: {len(hypotheses)} hypotheses, {len(lines)} lines of {what}")
-    if len(sources) != len(hypotheses):
-        raise CorpusError(f"line counts differ: {len(sources)} sources, {len(hypotheses)} hypotheses")
+    check_aligned([("the hypothesis stream", hypotheses, "segments"), ("the source stream", sources, "segments"),
+                   *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references or [])],
+                   *[(f"other system {k!r}", v, "segments") for k, v in (others or {}).items()]])
     dets = make_detectors(detectors, {"glossary": glossary} if glossary else {})
     segments = build_segments(sources, hypotheses, references or [], others, src_lang, tgt_lang)
     return [f.to_dict() for f in flag_segments(segments, dets)]

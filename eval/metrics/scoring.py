@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..records import ScoreRecord, Scores
 from . import Metric
 from .significance import Settings, analyse
 from .workers import stats_many
@@ -23,16 +24,13 @@ class ScoreTable:
     def systems(self) -> list[str]:
         return list(self.stats)
 
-    def corpus_scores(self, significance: Settings | None = None) -> dict[str, dict[str, dict]]:
-        """`{system: {metric: {"score", "signature", "higher_is_better"}}}`; with `significance` settings each
-        entry also gets `"ci"`, `"p_value"` (vs `"baseline"`) and `"cluster"` (see `eval.significance`)."""
-        scores = {
+    def corpus_scores(self, significance: Settings | None = None) -> Scores:
+        """A `ScoreRecord` per system and metric; with `significance` settings each also gets its CI, p-value
+        (vs its baseline) and cluster (see `mteval.metrics.significance`)."""
+        scores: Scores = {
             system: {
-                m.name: {
-                    "score": m.corpus_score(by_metric[m.name]),
-                    "signature": m.signature(),
-                    "higher_is_better": m.higher_is_better,
-                }
+                m.name: ScoreRecord(score=m.corpus_score(by_metric[m.name]), signature=m.signature(),
+                                    higher_is_better=m.higher_is_better)
                 for m in self.metrics
             }
             for system, by_metric in self.stats.items()

@@ -1,15 +1,19 @@
-"""Leaderboard rows (one per corpus × system, a column per metric) as Markdown and CSV."""
+"""Leaderboards: rows (one per corpus × system, a column per metric) as Markdown and CSV, and several run folders
+merged into one, with significance recomputed for corpora pooled from several runs."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-Scores = dict[str, dict[str, dict[str, Any]]]  # {system: {metric: {"score": ..., "higher_is_better": ...}}}
+from ..errors import RunError
+from ..records import SIGNIFICANCE_KEYS, ScoreRecord, Scores
 
 
-def _metric_cells(metric: str, info: dict[str, Any]) -> dict[str, Any]:
+def _metric_cells(metric: str, info: ScoreRecord) -> dict[str, Any]:
     """The score and, when significance was computed, its CI bounds, p-value (vs the baseline) and cluster."""
     cells: dict[str, Any] = {metric: info["score"]}
     if "ci" in info:
@@ -93,3 +97,89 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
+
+
+def _corpus_key(info: dict[str, Any]) -> tuple:
+    """What must agree for two runs' results on a corpus to be pooled: the same source and reference texts (by
+    their sha256, wherever the files were) and target language."""
+    return (info.get("sources_sha256"), info.get("tgt_lang"), info.get("references"),
+            tuple(info.get("references_sha256") or ()))
+
+
+def merge_runs(roots: Sequence[str | Path], corpora: Sequence[str] | None = None) -> dict[str, Scores]:
+    """`{corpus: {system: {metric: info}}}` over several run folders; pooled corpora get fresh significance."""
+    from ..runs.layout import RunDir
+
+    merged: dict[str, Scores] = {}
+    origin: dict[str, list[RunDir]] = {}
+    meta: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # corpus → (manifest corpus info, significance)
+    for root in roots:
+        rundir = RunDir(root)
+        scores = rundir.read_json(rundir.scores)
+        manifest = rundir.load_manifest()
+        for corpus, systems in scores.items():
+            if corpora and corpus not in corpora:
+                continue
+            info = manifest.get("corpora", {}).get(corpus, {})
+            if corpus in meta and _corpus_key(meta[corpus][0]) != _corpus_key(info):
+                first = origin[corpus][0].root
+                raise RunError(f"{rundir.scores}: corpus {corpus!r} differs from the one in {first} (sources, "
+                               f"target language or references); cannot pool them")
+            meta.setdefault(corpus, (info, manifest.get("significance") or {}))
+            target = merged.setdefault(corpus, {})
+            for system, by_metric in systems.items():
+                if system in target and target[system] != by_metric:
+                    raise RunError(f"{rundir.scores}: system {system!r} on corpus {corpus!r} is also in "
+                                   f"{origin[corpus][0].root} with other scores; rename one of them")
+                target[system] = by_metric
+            origin.setdefault(corpus, []).append(rundir)
+    if corpora:
+        missing = [c for c in corpora if c not in merged]
+        if missing:
+            raise RunError(f"no corpus {', '.join(map(repr, missing))} in {', '.join(map(str, roots))}")
+    for corpus, dirs in origin.items():
+        if len(dirs) > 1:
+            _resignify(corpus, dirs, merged[corpus], *meta[corpus])
+    return merged
+
+
+def _resignify(corpus: str, dirs: list, systems: Scores, info: dict[str, Any],
+               settings: dict[str, Any]) -> None:
+    """Recompute CIs, p-values and clusters of a corpus pooled from several runs, from their statistics."""
+    import numpy as np
+
+    from ..metrics import make_metrics
+    from ..metrics.significance import Settings, analyse
+
+    names = sorted({m for by in systems.values() for m in by})
+    signatures = {}
+    for system, by_metric in systems.items():
+        for m, entry in by_metric.items():
+            if signatures.setdefault(m, entry.get("signature")) != entry.get("signature"):
+                raise RunError(f"corpus {corpus!r}: metric {m!r} has different signatures across runs; "
+                               f"cannot pool them")
+    stats: dict[str, dict[str, np.ndarray]] = {}
+    for rundir in dirs:
+        path = rundir.stats(corpus)
+        if not path.is_file():
+            raise RunError(f"{path}: not found; re-run the score stage of {rundir.root}")
+        with np.load(path) as npz:
+            for key in npz.files:
+                system, _, metric = key.partition("|")
+                stats.setdefault(system, {})[metric] = npz[key]
+    stats = {s: stats[s] for s in systems if s in stats and all(m in stats[s] for m in systems[s])}
+    lengths = {len(a) for by in stats.values() for a in by.values()}
+    if len(lengths) > 1:
+        raise RunError(f"corpus {corpus!r}: statistics have different segment counts across runs {sorted(lengths)}")
+    metrics = [m for m in make_metrics(names, info.get("tgt_lang") or "en")
+               if all(m.name in by for by in stats.values())]
+    allowed = {f.name for f in Settings.__dataclass_fields__.values()}
+    settings = {k: v for k, v in settings.items() if k in allowed}
+    settings["baseline"] = None  # a baseline named in one run need not be in the others
+    result = analyse(metrics, stats, Settings(**settings))
+    for system, by_metric in result.items():
+        for metric, extra in by_metric.items():
+            entry = systems[system][metric]
+            for key in SIGNIFICANCE_KEYS:
+                entry.pop(key, None)
+            entry.update(extra)

@@ -19,9 +19,9 @@ from ..corpus import load_corpus
 from ..corpus.base import Corpus
 from ..errors import ConfigError, RunError
 from ..metrics import make_metrics
-from ..metrics.records import SegmentRow, segment_row
 from ..metrics.scoring import score_systems
 from ..metrics.significance import Settings
+from ..records import SegmentRow, segment_row
 from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
 from ..systems import BACKENDS, Backend
 from ..systems.outputs import OutputsBackend

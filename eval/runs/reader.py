@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ConfigError, RunError
 from ..flags.base import SEVERITIES, Flag
-from ..metrics.records import segment_row
+from ..records import segment_row
 from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
 from ..textio import read_jsonl
 from .layout import RunDir

@@ -10,7 +10,7 @@ from ..config.schema import Located, Option
 from ..corpus.base import Corpus, check_file
 from ..corpus.resegment import is_char_level, resegment
 from ..errors import CorpusError
-from ..textio import read_lines, read_text
+from ..textio import check_aligned, read_lines, read_text
 from .base import BACKENDS, Backend
 
 
@@ -62,9 +62,6 @@ class FileBackend(Backend):
         lines = read_lines(path)
         if len(lines) == corpus.provenance.get("segments_total", -1):  # the corpus has a `limit`: keep its part
             lines = lines[:len(corpus)]
-        if len(lines) != len(corpus):
-            raise CorpusError(
-                f"line counts differ: {path} has {len(lines)} lines, corpus {corpus.name!r} has {len(corpus)} "
-                f"segments (for a document-level output set `level: document`)"
-            )
+        check_aligned([(str(path), lines), (f"corpus {corpus.name!r}", corpus.sources, "segments")],
+                      hint=" (for a document-level output set `level: document`)")
         return lines

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import importlib
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 from ..errors import BackendError
-
-_TRUE = {"1", "true", "yes", "on"}
+from ..net import unreachable
 
 
 @dataclass(frozen=True)
@@ -30,21 +27,6 @@ class ModelSource:
     weights_sha256: str | None
     kind: str
     """`local`, `package` or `hub`."""
-
-
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
-
-
-def hub_reachable(timeout: float = 0.5) -> bool:
-    """Can we open a TCP connection to the hub endpoint within `timeout` seconds?"""
-    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((url.hostname or "huggingface.co", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def resolve_package(name: str, gguf_file: str | None) -> ModelSource:
@@ -104,12 +86,11 @@ def resolve_hub(repo_id: str, revision: str | None, gguf_file: str | None) -> Mo
     if isinstance(cached, str):
         return ModelSource(repo_id, gguf_file, Path(cached).parent.name, None, "hub")
     where = os.environ.get("HF_HUB_CACHE") or "~/.cache/huggingface/hub"
-    if hub_offline():
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    reason = unreachable(endpoint, timeout=0.5, names=("MTEVAL_OFFLINE", "HF_HUB_OFFLINE"))
+    if reason:
         raise BackendError(f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the hub is "
-                           f"unreachable (HF_HUB_OFFLINE=1); download it on a connected machine or use a local path")
-    if not hub_reachable():
-        raise BackendError(f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the hub is "
-                           f"unreachable (no connection); download it on a connected machine or use a local path")
+                           f"unreachable: {reason}; download it on a connected machine or use a local path")
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
