@@ -7,6 +7,7 @@ The public API is what this module exports (`__all__`); everything else in the p
 - `score(hypotheses, references, metrics, tgt_lang, significance)` and `score_files(...)`: sacreBLEU scores with
   signatures; `Settings(bootstrap, ar, seed, baseline, alpha)` asks for CIs, p-values and clusters;
 - `flag(sources, hypotheses, references, others, src_lang, tgt_lang)`: flagged spans of one system's output;
+- `leaderboard(run_dirs, corpora, metric, format)`: several run folders merged into one leaderboard;
 - errors: every user-caused problem raises a subclass of `MtevalError` with a one-line message.
 
 See docs/api.md.
@@ -18,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 from .errors import BackendError, ConfigError, CorpusError, MetricError, MtevalError, RunError
 
 if TYPE_CHECKING:
-    from .api import run, score, score_files
+    from .api import leaderboard, run, score, score_files
     from .config import Config, load_config
     from .flags.api import flag
     from .metrics.significance import Settings
     from .runs.reader import Run
 
 # Imported on first use, so that `mteval --help`, `score` and `inspect` load only what they need.
-_LAZY = {"run": ".api", "score": ".api", "score_files": ".api", "Config": ".config", "load_config": ".config",
-         "flag": ".flags.api", "Run": ".runs.reader", "Settings": ".metrics.significance"}
+_LAZY = {"run": ".api", "score": ".api", "score_files": ".api", "leaderboard": ".api", "Config": ".config",
+         "load_config": ".config", "flag": ".flags.api", "Run": ".runs.reader",
+         "Settings": ".metrics.significance"}
 
 
 def __getattr__(name: str) -> Any:
@@ -50,6 +52,7 @@ __all__ = [
     "RunError",
     "Settings",
     "flag",
+    "leaderboard",
     "load_config",
     "run",
     "score",

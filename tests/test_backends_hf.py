@@ -33,7 +33,7 @@ def make(backend: str, **spec) -> object:
 
     cls = BACKENDS.get(backend)
     values = validate({"name": "sys", "backend": backend, **spec}, SYSTEM_OPTIONS + cls.options, Located("t.yaml"), ())
-    cls.check(values, Located("t.yaml"), ())
+    cls.prepare(values, Located("t.yaml"), ())
     return cls(values)
 
 

@@ -278,7 +278,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
                 raise loc.error(path + (key,), f"unknown {key} {kind!r} (known: {', '.join(registry.names())})")
             cls = registry.get(kind)
             values = validate(item, common + cls.options, loc, path)
-            cls.check(values, loc, path)
+            cls.prepare(values, loc, path)
             resolved.append(values)
         _check_names(resolved, what, loc, (section,))
         data[section] = resolved

@@ -57,15 +57,16 @@ class CorpusLoader:
     provides_systems: ClassVar[bool] = False  # the corpus brings system outputs (`Corpus.outputs`)
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
-        """Cheap checks at config time (files exist); errors point into the config."""
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        """At config time: complete the validated `values` in place (defaults that depend on other keys, e.g.
+        languages from file names) and make cheap checks (files exist); errors point into the config."""
 
     @classmethod
     def load(cls, values: dict[str, Any]) -> Corpus:
         raise NotImplementedError
 
 
-LOADERS: Registry[type[CorpusLoader]] = Registry("corpus type", CorpusError)
+LOADERS: Registry[type[CorpusLoader]] = Registry("corpus type", CorpusError, group="mteval.loaders")
 
 
 def check_file(path: str, loc: Located, key_path: tuple) -> None:

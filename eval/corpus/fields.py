@@ -34,7 +34,7 @@ def _lang(field: str) -> str | None:
     return last if 2 <= len(last) <= 3 and last.isalpha() and last.islower() else None
 
 
-def check_fields(values: dict[str, Any], loc: Located, path: tuple) -> None:
+def complete_fields(values: dict[str, Any], loc: Located, path: tuple) -> None:
     """Normalise `fields.reference` to a list and infer src_lang/tgt_lang from field names when unset."""
     fields = values["fields"]
     if isinstance(fields["reference"], str):

@@ -50,7 +50,7 @@ class FilesLoader(CorpusLoader):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         if isinstance(values["references"], str):
             values["references"] = [values["references"]]
         check_file(values["source"], loc, path + ("source",))

@@ -11,7 +11,7 @@ from ..config.schema import Located, Option
 from ..errors import CorpusError
 from ..net import unreachable
 from .base import LOADERS, Corpus, CorpusLoader
-from .fields import FIELDS, LANG_OPTIONS, check_fields, column_keys, corpus_from_columns
+from .fields import FIELDS, LANG_OPTIONS, column_keys, complete_fields, corpus_from_columns
 from .table import quiet_datasets
 
 HUB_URL = "https://huggingface.co"
@@ -54,11 +54,11 @@ class HfLoader(CorpusLoader):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         dataset = values["dataset"]
         if is_local(dataset) and not Path(dataset).expanduser().is_dir():
             raise loc.error(path + ("dataset",), f"dataset directory not found: {dataset}")
-        check_fields(values, loc, path)
+        complete_fields(values, loc, path)
 
     @classmethod
     def load(cls, values: dict[str, Any]) -> Corpus:

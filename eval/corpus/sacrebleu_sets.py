@@ -34,7 +34,7 @@ class SacrebleuLoader(CorpusLoader):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         sets = _datasets()
         name, pair = values["testset"], values["pair"]
         if name not in sets:

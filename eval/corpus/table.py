@@ -14,7 +14,7 @@ from ..config.schema import Located, Option
 from ..errors import CorpusError
 from ..textio import read_text
 from .base import LOADERS, Corpus, CorpusLoader, check_file
-from .fields import FIELDS, LANG_OPTIONS, check_fields, corpus_from_columns
+from .fields import FIELDS, LANG_OPTIONS, complete_fields, corpus_from_columns
 
 FORMATS = {".jsonl": "jsonl", ".json": "json", ".tsv": "tsv", ".csv": "csv", ".parquet": "parquet"}
 
@@ -41,14 +41,14 @@ class TableLoader(CorpusLoader):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         check_file(values["path"], loc, path + ("path",))
         suffix = Path(values["path"]).suffix.lower()
         values["format"] = values["format"] or FORMATS.get(suffix)
         if not values["format"]:
             raise loc.error(path + ("format",), f"cannot tell the format from {suffix or 'no suffix'!r}: "
                                                 f"set format to one of jsonl, json, tsv, csv, parquet")
-        check_fields(values, loc, path)
+        complete_fields(values, loc, path)
 
     @classmethod
     def load(cls, values: dict[str, Any]) -> Corpus:

@@ -53,7 +53,7 @@ class WmtSystemsLoader(CorpusLoader):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         if not _PAIR_RE.match(values["pair"]):
             raise loc.error(path + ("pair",), f"expected a language pair like zh-en, got {values['pair']!r}")
         if not Path(values["path"]).is_dir():

@@ -80,4 +80,4 @@ def format_flag(row: dict[str, Any]) -> str:
             f"{row['text']!r} — {row['message']}")
 
 
-DETECTORS: Registry[type[Detector]] = Registry("flag detector", ConfigError)
+DETECTORS: Registry[type[Detector]] = Registry("flag detector", ConfigError, group="mteval.detectors")

@@ -46,7 +46,7 @@ class Metric:
         return [self.sentence_score_from_stats(row) for row in stats]
 
 
-METRICS: Registry[type[Metric]] = Registry("metric", MetricError)
+METRICS: Registry[type[Metric]] = Registry("metric", MetricError, group="mteval.metrics")
 
 
 def make_metrics(names: Sequence[str], tgt_lang: str) -> list[Metric]:

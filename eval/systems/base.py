@@ -20,8 +20,9 @@ class Backend:
         self.name: str = spec["name"]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
-        """Cheap checks at config time (files exist); errors point into the config."""
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        """At config time: complete the validated `values` in place (defaults that depend on other keys, e.g.
+        languages from file names) and make cheap checks (files exist); errors point into the config."""
 
     def check_corpus(self, corpus: Corpus) -> None:
         """Check, before anything is written, that this system can run on `corpus` (e.g. line counts)."""
@@ -35,4 +36,4 @@ class Backend:
         raise NotImplementedError
 
 
-BACKENDS: Registry[type[Backend]] = Registry("backend", BackendError)
+BACKENDS: Registry[type[Backend]] = Registry("backend", BackendError, group="mteval.backends")

@@ -26,7 +26,7 @@ class FileBackend(Backend):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         check_file(values["path"], loc, path + ("path",))
 
     def identity(self) -> dict[str, Any]:

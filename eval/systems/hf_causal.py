@@ -38,8 +38,8 @@ class HFCausalBackend(ModelBackend):
         self.model: Any = None
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
-        super().check(values, loc, path)
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        super().prepare(values, loc, path)
         check_prompt(values["prompt"], loc, path + ("prompt",))
 
     def params(self) -> dict[str, Any]:

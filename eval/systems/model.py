@@ -82,7 +82,7 @@ class ModelBackend(Backend):
         self._identity: dict[str, Any] | None = None
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         if values["batch_size"] < 1:
             raise loc.error(path + ("batch_size",), "must be at least 1")
         if values.get("threads") is not None and values["threads"] < 1:

@@ -55,8 +55,8 @@ class OpenAIBackend(ModelBackend):
     ]
 
     @classmethod
-    def check(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
-        super().check(values, loc, path)
+    def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
+        super().prepare(values, loc, path)
         url = urlsplit(values["base_url"])
         if url.scheme not in ("http", "https") or not url.netloc:
             raise loc.error(path + ("base_url",), f"expected an http(s) URL, got {values['base_url']!r}")
