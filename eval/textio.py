@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
-from .errors import CorpusError, RunError
+from .errors import CorpusError, MtevalError, RunError
 
 
 def read_text(path: str | Path) -> str:
@@ -142,9 +142,10 @@ def atomic_write_lines(path: str | Path, lines: Iterable[str]) -> None:
     atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
-def read_jsonl(path: str | Path, skip: Callable[[str], bool] | None = None) -> list[tuple[int, dict[str, Any]]]:
+def read_jsonl(path: str | Path, skip: Callable[[str], bool] | None = None,
+               error: type[MtevalError] = RunError) -> list[tuple[int, dict[str, Any]]]:
     """JSON objects of a JSON-lines file with their line numbers; blank lines, and lines `skip` accepts, are
-    passed over unparsed. A line that is not a JSON object raises `RunError` naming file and line."""
+    passed over unparsed. A line that is not a JSON object raises `error` naming file and line."""
     rows = []
     for lineno, line in enumerate(read_text(path).split("\n"), 1):
         if not line.strip() or (skip is not None and skip(line)):
@@ -152,8 +153,8 @@ def read_jsonl(path: str | Path, skip: Callable[[str], bool] | None = None) -> l
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise RunError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            raise error(f"{path}:{lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
         if not isinstance(row, dict):
-            raise RunError(f"{path}:{lineno}: expected a JSON object")
+            raise error(f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}")
         rows.append((lineno, row))
     return rows

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from ..config.schema import Located, Option
 from ..errors import CorpusError
-from ..textio import read_text
+from ..textio import read_jsonl, read_text
 from .base import LOADERS, Corpus, CorpusLoader, check_file
 from .fields import FIELDS, LANG_OPTIONS, complete_fields, corpus_from_columns
 
@@ -61,7 +61,7 @@ class TableLoader(CorpusLoader):
                 raise CorpusError(f"{path}: file is empty")
             lines = text.removesuffix("\n").split("\n")
             if fmt == "jsonl":
-                _check_json_lines(path, lines)
+                read_jsonl(path, error=CorpusError)
                 first_line = 1 if all(line.strip() for line in lines) else None
             elif fmt == "json":
                 _check_json_array(path, text)
@@ -97,19 +97,6 @@ def _check_json_array(path: str, text: str) -> None:
         raise CorpusError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})") from None
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise CorpusError(f"{path}: expected a JSON array of objects (or JSON lines: one object per line, .jsonl)")
-
-
-def _check_json_lines(path: str, lines: list[str]) -> None:
-    """Every non-blank line must be a JSON object; the first that is not is reported with its line."""
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{path}:{n}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise CorpusError(f"{path}:{n}: expected a JSON object per line, got {type(obj).__name__}")
 
 
 def _check_delimited(path: str, text: str, lines: list[str], fmt: str) -> tuple[list[str], bool]:

@@ -4,6 +4,7 @@ per-corpus data (`CorpusView`) that the API, `inspect`, the report and `leaderbo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -200,15 +201,24 @@ def _corpus_views(scores: Any, path: Path) -> dict[str, CorpusView]:
     return views
 
 
-def _add_segments(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None:
+def _rows(views: dict[str, CorpusView], path: Path, skip: set[str], keys: tuple[str, ...],
+          systems: Callable[[CorpusView], Container[str]], stale: str) -> Iterator[tuple[str, CorpusView, dict]]:
+    """(where, corpus view, row) for each row of a JSON-lines file of the run, checked to have `keys` and a
+    corpus and system that `systems` knows; rows of the `skip` corpora are passed over."""
     for lineno, row in _jsonl(path, set(views) if skip else None):
         where = f"{path}:{lineno}"
-        _require(row, _SEGMENT_KEYS, where)
+        _require(row, keys, where)
         if row["corpus"] in skip:
             continue
         view = views.get(row["corpus"])
-        if view is None or row["system"] not in view.scores:
-            raise RunError(f"{where}: {row['corpus']}/{row['system']} is not in scores.json (stale run folder?)")
+        if view is None or row["system"] not in systems(view):
+            raise RunError(f"{where}: {row['corpus']}/{row['system']} is not in {stale}")
+        yield where, view, row
+
+
+def _add_segments(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None:
+    for where, view, row in _rows(views, path, skip, _SEGMENT_KEYS, lambda v: v.scores,
+                                  "scores.json (stale run folder?)"):
         i, system = row["segment"], row["system"]
         if not isinstance(i, int) or i < 0:
             raise RunError(f"{where}: segment must be a 0-based integer, got {i!r}")
@@ -236,14 +246,8 @@ def _add_segments(views: dict[str, CorpusView], path: Path, skip: set[str]) -> N
 
 
 def _add_flags(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None:
-    for lineno, row in _jsonl(path, set(views) if skip else None):
-        where = f"{path}:{lineno}"
-        _require(row, _FLAG_KEYS, where)
-        if row["corpus"] in skip:
-            continue
-        view = views.get(row["corpus"])
-        if view is None or row["system"] not in view.hypotheses:
-            raise RunError(f"{where}: {row['corpus']}/{row['system']} is not in this run (stale flags.jsonl?)")
+    for where, view, row in _rows(views, path, skip, _FLAG_KEYS, lambda v: v.hypotheses,
+                                  "this run (stale flags.jsonl?)"):
         seg, start, end = row["segment"], row["start"], row["end"]
         if not all(isinstance(v, int) for v in (seg, start, end)) or not 0 <= seg < len(view):
             raise RunError(f"{where}: segment/start/end must be integers, segment within 0..{len(view) - 1}")
