@@ -1,4 +1,4 @@
-"""Flagging aligned text streams: the function behind `mteval flag`, the `flag` stage and `eval.flag`."""
+"""Flagging aligned text streams: the function behind `mteval flag`, the `flag` stage and `mteval.flag`."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def sacre_scores(sb, totals: np.ndarray) -> np.ndarray | None:
 
 
 def scores_from_totals(metric, totals: np.ndarray) -> np.ndarray:
-    """Corpus scores of an `eval.metrics.Metric` for many rows of totals (vectorised for sacreBLEU metrics)."""
+    """Corpus scores of an `mteval.metrics.Metric` for many rows of totals (vectorised for sacreBLEU metrics)."""
     sb = getattr(metric, "sb", None)
     fast = sacre_scores(sb, totals) if sb is not None else None
     if fast is not None:
