@@ -205,7 +205,7 @@ def test_property_joined_chinese_sentences_are_recovered_character_level(sentenc
 
 
 def test_a_document_too_long_to_align_is_a_clear_error(monkeypatch):
-    from mteval import resegment as module
+    from mteval.corpus import resegment as module
     from mteval.errors import CorpusError
 
     monkeypatch.setattr(module, "MAX_CELLS", 50)

@@ -18,7 +18,8 @@ LOG = os.environ.get("MTEVAL_FAULT_LOG")
 
 
 def _install() -> None:
-    from mteval import pipeline, textio
+    from mteval import textio
+    from mteval.runs import pipeline
     from mteval.systems.model import ModelBackend
 
     stage_at, event_at, n_at, sig = (FAULT.split(":") if FAULT else ("", "", "0", "KILL"))
