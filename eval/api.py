@@ -25,10 +25,12 @@ def score(
     metrics: Sequence[str] = DEFAULT_METRICS,
     tgt_lang: str = "en",
     significance: Settings | None = None,
+    sources: Sequence[str] | None = None,
 ) -> Scores:
     """Corpus scores `{system: {metric: ScoreRecord}}` ("score", "signature", "higher_is_better").
 
-    `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU. With
+    `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU; `metrics`
+    are names or `{"name": ..., option: ...}` mappings; `sources` reach the metrics that use them (COMET). With
     `significance` (e.g. `Settings(bootstrap=1000)`) every entry also gets `"ci"`, `"p_value"` against
     `"baseline"` and `"cluster"` (see `mteval.metrics.significance`).
     """
@@ -37,7 +39,7 @@ def score(
     for name, hyps in hypotheses.items():
         check_aligned([(f"system {name!r}", hyps, "segments"),
                        *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references)]])
-    table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang))
+    table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang), sources)
     return table.corpus_scores(significance)
 
 
@@ -54,8 +56,9 @@ def score_files(
     make_metrics(metrics, "en")  # unknown metric names fail before any file is read
     ref_streams = [read_lines(path) for path in references]
     files = list(zip(references, ref_streams))
+    sources = read_lines(src) if src else None
     if src:
-        files.insert(0, (src, read_lines(src)))
+        files.insert(0, (src, sources))
     systems: dict[str, list[str]] = {}
     for item in hypotheses:
         name, sep, path = item.partition("=")
@@ -67,7 +70,7 @@ def score_files(
         check_aligned(files + [(path, lines)])
         systems[name] = lines
     lang = tgt_lang or lang_from_suffix(references[0]) or "en"
-    return score(systems, ref_streams, metrics, lang, significance)
+    return score(systems, ref_streams, metrics, lang, significance, sources)
 
 
 def run(

@@ -91,7 +91,7 @@ def test_sha256_follows_the_resolved_config(tmp_path):
     ("    level: document\n  - name: again", "    level: document\n    batch: 4\n  - name: again", "batch:",
      "systems.0.batch", "unknown key"),
     ("    references: [", "    refs: [", "refs:", "corpora.0.refs", "unknown key"),
-    ("metrics: [bleu, chrf]", "metrics: bleu", "metrics:", "metrics", "expected list[str], got str"),
+    ("metrics: [bleu, chrf]", "metrics: bleu", "metrics:", "metrics", "expected list, got str"),
     ("name: trial", "name: 42", "name: 42", "name", "expected str, got int"),
     ("    level: document\n  - name: again", "    level: page\n  - name: again", "level: page",
      "systems.0.level", "'page' is not one of segment, document"),
@@ -101,7 +101,7 @@ def test_sha256_follows_the_resolved_config(tmp_path):
     ("  - name: xinhua\n", "  - name: xinhua\n    type: csvx\n", "type: csvx", "corpora.0.type",
      "unknown type 'csvx' (known: "),
     ("metrics: [bleu, chrf]", "metrics: [bleu, blue]", "metrics:", "metrics.1",
-     "unknown metric 'blue' (known: bleu, chrf, chrf++, ter"),
+     "unknown metric 'blue' (known: bleu, chrf, chrf++, comet, cometkiwi, ter, xcomet"),
     ("metrics: [bleu, chrf]", "metrics: [bleu, chrf, bleu]", "metrics:", "metrics.2", "duplicate metric 'bleu'"),
     ("  - name: again", "  - name: seed-mt  ", "- name: seed-mt  ", "systems.1.name",
      "duplicate system name 'seed-mt'"),
@@ -260,7 +260,7 @@ def test_null_for_an_optional_key_means_its_default(tmp_path):
     assert str(cfg.output) == "results/trial"
     text = edit(BASE, "metrics: [bleu, chrf]", "metrics: ~")
     path = write(tmp_path, text)  # metrics defaults to a list, not null: null is a type error
-    assert error(path) == f"{path}:{line_of(text, 'metrics: ~')}: metrics: expected list[str], got NoneType None"
+    assert error(path) == f"{path}:{line_of(text, 'metrics: ~')}: metrics: expected list, got NoneType None"
 
 
 def test_defaults_are_not_shared_between_configs(tmp_path):

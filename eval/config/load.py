@@ -42,8 +42,9 @@ TOP_OPTIONS = [
     Option("corpora", "list", "Corpora to evaluate (see the corpus keys).", example=[{"name": "xinhua"}]),
     Option("systems", "list", "Systems to evaluate on every corpus (see the system keys).",
            example=[{"name": "xinhua-mt", "backend": "file"}]),
-    Option("metrics", "list[str]", "Metrics to compute.", default=list(DEFAULT_METRICS),
-           example=["bleu", "chrf"]),
+    Option("metrics", "list", "Metrics to compute: names, or mappings with `name` and the metric's options (see "
+           "the metric keys).", default=list(DEFAULT_METRICS),
+           example=["bleu", "chrf", {"name": "comet", "model": "Unbabel/wmt22-comet-da"}]),
     Option("report", "bool", "Write report.html into the run folder.", default=True, example=False),
     Option("cache", "any", "Translation cache (SQLite file) shared by runs; default `<run folder's parent>/.cache/"
            "translations.sqlite`; `false` disables it.", default=None, example="results/.cache/translations.sqlite"),
@@ -68,6 +69,8 @@ SYSTEM_OPTIONS = [
     Option("corpora", "list[str]", "Only run on these corpora (default: all).", default=None,
            example=["xinhua"]),
 ]
+
+METRIC_NAME = Option("name", "str", "Metric name.", example="comet")
 
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -97,7 +100,8 @@ class Config:
         return self.data["systems"]
 
     @property
-    def metrics(self) -> list[str]:
+    def metrics(self) -> list[str | dict[str, Any]]:
+        """`metrics:` items: names, or mappings with `name` and options (see `mteval.metrics.make_metrics`)."""
         return self.data["metrics"]
 
     def sha256(self) -> str:
@@ -238,6 +242,31 @@ def _check_names(items: list[dict[str, Any]], what: str, loc: Located, path: tup
         seen.add(name)
 
 
+def _check_metrics(items: list, loc: Located, registry: Any) -> list[str | dict[str, Any]]:
+    """Validate `metrics:` items (a name, or a mapping with `name` and the metric's options); mappings come back
+    with their defaults filled in."""
+    resolved: list[str | dict[str, Any]] = []
+    names: list[str] = []
+    for i, item in enumerate(items):
+        path = ("metrics", i)
+        name = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(name, str):
+            raise loc.error(path, f"expected a metric name or a mapping with `name`, got {item!r}")
+        if name not in registry:
+            raise loc.error(path, f"unknown metric {name!r} (known: {', '.join(registry.names())})")
+        if name in names:
+            raise loc.error(path, f"duplicate metric {name!r}")
+        names.append(name)
+        cls = registry.get(name)
+        if isinstance(item, dict):
+            item = validate(item, [METRIC_NAME, *cls.options], loc, path)
+        elif any(o.required for o in cls.options):
+            missing = ", ".join(o.name for o in cls.options if o.required)
+            raise loc.error(path, f"metric {name!r} needs options ({missing}): write {{name: {name}, ...}}")
+        resolved.append(item)
+    return resolved
+
+
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Load, expand, override and validate a config file; raises `ConfigError` naming file, line and key."""
     from ..corpus.base import LOADERS
@@ -287,11 +316,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         for name in system["corpora"] or []:
             if name not in corpus_names:
                 raise loc.error(("systems", i, "corpora"), f"no corpus named {name!r}")
-    for i, metric in enumerate(data["metrics"]):
-        if metric not in METRICS:
-            raise loc.error(("metrics", i), f"unknown metric {metric!r} (known: {', '.join(METRICS.names())})")
-        if metric in data["metrics"][:i]:
-            raise loc.error(("metrics", i), f"duplicate metric {metric!r}")
+    data["metrics"] = _check_metrics(data["metrics"], loc, METRICS)
     from ..metrics.significance import Settings
 
     try:

@@ -34,6 +34,7 @@ def _table(options: Sequence[Option]) -> list[str]:
 def config_reference() -> str:
     """Markdown for every config key: top level, each corpus type and each backend."""
     from ..corpus.base import LOADERS
+    from ..metrics import METRICS
     from ..systems import BACKENDS
     from .load import CORPUS_OPTIONS, SYSTEM_OPTIONS, TOP_OPTIONS
 
@@ -51,6 +52,13 @@ def config_reference() -> str:
         cls = BACKENDS.get(name)
         out += [f"### `backend: {name}`", "", (cls.__doc__ or "").strip().splitlines()[0], "",
                 *_table(cls.options), ""]
+    out += ["## Metrics (`metrics:` items)", "",
+            "A metric is a name (`bleu`) or a mapping with `name` and the metric's keys below.", ""]
+    for name in METRICS.names():
+        cls = METRICS.get(name)
+        if cls.options:
+            out += [f"### `name: {name}`", "", (cls.__doc__ or "").strip().splitlines()[0], "",
+                    *_table(cls.options), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config.schema import Located
-from . import boundary, brackets, embedding, glossary, hallucination, numbers, script, support  # noqa: F401
+from . import boundary, brackets, embedding, glossary, hallucination, numbers, script, support, xcomet  # noqa: F401
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
 
 DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
                      "brackets", "glossary", "reference", "consensus")
-OPTIONAL_DETECTORS = ("embedding",)
+OPTIONAL_DETECTORS = ("embedding", "xcomet")
 
 
 def make_detectors(names: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> list[Detector]:

@@ -49,12 +49,22 @@ class ScoreTable:
 
 
 def score_systems(
-    hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]], metrics: list[Metric]
+    hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]], metrics: list[Metric],
+    sources: Sequence[str] | None = None,
 ) -> ScoreTable:
-    """Score every system against the same reference streams (statistics of all systems at once, see
-    `mteval.metrics.workers.stats_many`)."""
+    """Score every system against the same reference streams (and sources). Metrics without a model compute the
+    statistics of all systems at once in worker processes (`mteval.metrics.workers.stats_many`, vectorised for
+    sacreBLEU's); metrics that load a model run `stats_systems` in this process, after them (no fork with a model
+    loaded)."""
     table = ScoreTable(metrics)
     for m in metrics:
         m.num_refs = len(references)
-    table.stats = stats_many(metrics, hypotheses, references)
+    pooled = [m for m in metrics if not m.loads_model]
+    table.stats = stats_many(pooled, hypotheses, references, sources=sources) if pooled else \
+        {n: {} for n in hypotheses}
+    for m in metrics:
+        if m.loads_model:
+            for system, st in m.stats_systems(hypotheses, references, sources).items():
+                table.stats[system][m.name] = st
+    table.stats = {n: {m.name: by[m.name] for m in metrics} for n, by in table.stats.items()}
     return table

@@ -6,7 +6,8 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -117,7 +118,24 @@ def prepare(config: Config, rundir: RunDir) -> RunContext:
     for name, corpus in ctx.corpora.items():
         for spec in ctx.systems_for(name):
             ctx.backends[spec["name"]].check_corpus(corpus)
+    for metric in make_metrics(config.metrics, "und"):
+        metric.check_available()  # missing weights fail now, not after translation
     return ctx
+
+
+@contextmanager
+def metric_cache(ctx: RunContext) -> Iterator[Any]:
+    """The metric output cache beside the translation cache (`metrics.sqlite`), or None with `cache: false`."""
+    from ..metrics.cache import MetricCache
+    from ..systems.cache import cache_path
+
+    path = cache_path(ctx.config.data.get("cache"), ctx.config.output)
+    cache = MetricCache(path.parent / "metrics.sqlite") if path is not None else None
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def translate(ctx: RunContext) -> None:
@@ -175,22 +193,27 @@ def score(ctx: RunContext) -> None:
     segments: list[SegmentRow] = []
     signatures: dict[str, dict[str, str]] = {}
     significance = Settings(**ctx.config.data.get("significance") or {})
-    for name, corpus in ctx.corpora.items():
-        hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
-        metrics = make_metrics(ctx.config.metrics, corpus.tgt_lang) if corpus.references else []
-        table = score_systems(hyps, corpus.references, metrics)
-        scores[name] = table.corpus_scores(significance) if metrics else {system: {} for system in hyps}
-        signatures[name] = {m.name: m.signature() for m in metrics}
-        arrays = {f"{system}|{metric}": st for system, by in table.stats.items() for metric, st in by.items()}
-        if arrays:
-            buf = io.BytesIO()
-            np.savez_compressed(buf, **arrays)
-            outputs[ctx.rundir.stats(name)] = buf.getvalue()
-        for system, lines in hyps.items():
-            sentence = table.sentence_scores(system) if metrics else [{} for _ in lines]
-            segments += [segment_row(name, system, i, corpus.ids[i], corpus.documents[i] if corpus.documents else None,
-                                     corpus.sources[i], [r[i] for r in corpus.references], hyp, sentence[i])
-                         for i, hyp in enumerate(lines)]
+    with metric_cache(ctx) as cache:
+        for name, corpus in ctx.corpora.items():
+            hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
+            metrics = [m for m in make_metrics(ctx.config.metrics, corpus.tgt_lang)
+                       if corpus.references or not m.needs_references]
+            for m in metrics:
+                m.use_cache(cache)
+            table = score_systems(hyps, corpus.references, metrics, corpus.sources)
+            scores[name] = table.corpus_scores(significance) if metrics else {system: {} for system in hyps}
+            signatures[name] = {m.name: m.signature() for m in metrics}
+            arrays = {f"{system}|{metric}": st for system, by in table.stats.items() for metric, st in by.items()}
+            if arrays:
+                buf = io.BytesIO()
+                np.savez_compressed(buf, **arrays)
+                outputs[ctx.rundir.stats(name)] = buf.getvalue()
+            for system, lines in hyps.items():
+                sentence = table.sentence_scores(system) if metrics else [{} for _ in lines]
+                segments += [segment_row(name, system, i, corpus.ids[i],
+                                         corpus.documents[i] if corpus.documents else None, corpus.sources[i],
+                                         [r[i] for r in corpus.references], hyp, sentence[i])
+                             for i, hyp in enumerate(lines)]
     rows = leaderboard_rows(scores)
     outputs[ctx.rundir.scores] = json.dumps(scores, ensure_ascii=False, indent=2) + "\n"
     outputs[ctx.rundir.segments] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in segments)
@@ -209,19 +232,34 @@ def flag(ctx: RunContext) -> None:
     spec = ctx.config.data.get("flags") or {}
     detectors = make_detectors(spec.get("detectors"), {"glossary": spec.get("glossary")})
     rows: list[dict[str, Any]] = []
-    for name, corpus in ctx.corpora.items():
-        hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
-        for system, lines in hyps.items():
-            others = {other: out for other, out in hyps.items() if other != system}
-            segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
-                                      corpus.tgt_lang)
-            flags = flag_segments(segments, detectors)
-            rows.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
-            ctx.log(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
-                    f"{sum(f.severity == 'minor' for f in flags)} minor")
+    names = [d.name for d in detectors]
+    with metric_cache(ctx) as cache:
+        for name, corpus in ctx.corpora.items():
+            hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
+            fed = _metric_detectors(ctx, corpus, cache)
+            names += [d.name for d in fed if d.name not in names]
+            for system, lines in hyps.items():
+                others = {other: out for other, out in hyps.items() if other != system}
+                segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
+                                          corpus.tgt_lang)
+                flags = flag_segments(segments, detectors + fed)
+                rows.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
+                ctx.log(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
+                        f"{sum(f.severity == 'minor' for f in flags)} minor")
     atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)})
-    ctx.manifest["flags"] = {"detectors": [d.name for d in detectors], "glossary": spec.get("glossary"),
+    ctx.manifest["flags"] = {"detectors": names, "glossary": spec.get("glossary"),
                              "flags": len(rows)}
+
+
+def _metric_detectors(ctx: RunContext, corpus: Corpus, cache: Any) -> list[Any]:
+    """Detectors fed by the configured metrics' outputs (xCOMET's error spans), for one corpus."""
+    from ..flags import DETECTORS
+
+    metrics = [m for m in make_metrics(ctx.config.metrics, corpus.tgt_lang)
+               if m.detector and (corpus.references or not m.needs_references)]
+    for m in metrics:
+        m.use_cache(cache)
+    return [DETECTORS.get(m.detector)({"metric": m}) for m in metrics]
 
 
 def report(ctx: RunContext) -> None:

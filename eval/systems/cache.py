@@ -20,10 +20,6 @@ CREATE TABLE IF NOT EXISTS translations (
     source TEXT NOT NULL,
     hypothesis TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS file_hashes (
-    path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,
-    PRIMARY KEY (path, size, mtime_ns)
-);
 """
 
 
@@ -54,7 +50,7 @@ class TranslationCache:
             problems = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
                 raise sqlite3.DatabaseError("; ".join(problems[:3]))
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + FILE_HASHES_SCHEMA)
             self._db.commit()
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -115,21 +111,35 @@ class TranslationCache:
         return self.count() - before
 
     def file_sha256(self, path: Path) -> str:
-        """sha256 of a (large) file, memoised on (path, size, ctime) so weights are hashed once.
+        """sha256 of a (large) file, memoised in this cache (see `memo_file_sha256`)."""
+        return memo_file_sha256(self._db, path)
 
-        The change time, not the modification time: `cp -p`, `rsync -t` or `tar x` can give a file new content and
-        its old mtime, but every write, rename or `touch` sets the ctime to now (column `mtime_ns` holds it).
-        """
-        st = path.stat()
-        key = (str(path.resolve()), st.st_size, st.st_ctime_ns)
-        row = self._db.execute("SELECT sha256 FROM file_hashes WHERE path=? AND size=? AND mtime_ns=?", key)
-        hit = row.fetchone()
-        if hit:
-            return hit[0]
-        digest = sha256_file(path)
-        with self._db:
-            self._db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)", (*key, digest))
-        return digest
+
+FILE_HASHES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS file_hashes (
+    path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    PRIMARY KEY (path, size, mtime_ns)
+);
+"""
+
+
+def memo_file_sha256(db: sqlite3.Connection, path: Path) -> str:
+    """sha256 of a (large) file, memoised in the `file_hashes` table of `db` on (path, size, ctime), so weights
+    are hashed once.
+
+    The change time, not the modification time: `cp -p`, `rsync -t` or `tar x` can give a file new content and
+    its old mtime, but every write, rename or `touch` sets the ctime to now (column `mtime_ns` holds it).
+    """
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_ctime_ns)
+    row = db.execute("SELECT sha256 FROM file_hashes WHERE path=? AND size=? AND mtime_ns=?", key)
+    hit = row.fetchone()
+    if hit:
+        return hit[0]
+    digest = sha256_file(path)
+    with db:
+        db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?)", (*key, digest))
+    return digest
 
 
 def sha256_file(path: Path) -> str:
