@@ -110,7 +110,7 @@ def ours(model: Path, n: int, batch_size: int) -> dict:
 def run_side(python: str, side: str, model: Path, args: argparse.Namespace) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run([python, __file__, "--side", side, "--model", str(model), "--n", str(args.n),
-                           "--batch-size", str(args.batch_size)], capture_output=True, text=True, env=env)
+                           "--batch-size", str(args.batch_size)], capture_output=True, text=True, env=env, check=False)
     if proc.returncode:
         raise SystemExit(f"{side} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import MetricError
 from ..config.schema import Option
+from ..errors import MetricError
 from .base import METRICS, SegmentMetric
 from .cache import MetricCache, output_key
 
