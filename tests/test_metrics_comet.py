@@ -101,6 +101,24 @@ def test_cache_serves_outputs_and_is_keyed_on_the_weights(tmp_path, monkeypatch)
     cache.close()
 
 
+def test_hub_ids_resolve_from_the_local_hugging_face_cache(tmp_path, monkeypatch):
+    """The hub cache layout (models--ORG--NAME/refs/main → snapshots/COMMIT/...), for the model and its encoder."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    for repo, folder in (("Unbabel/tiny-comet", "comet"), ("tiny/xlmr", "encoder-xlmr")):
+        root = tmp_path / "hub" / f"models--{repo.replace('/', '--')}"
+        shutil.copytree(GOLDEN_DIR / folder, root / "snapshots" / commit)
+        (root / "refs").mkdir()
+        (root / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    m = make_metrics([{"name": "comet", "model": "Unbabel/tiny-comet", "encoder": "tiny/xlmr"}], "en")[0]
+    out = m.outputs(HYPOTHESES, REFERENCES, SOURCES)
+    assert [o["score"] for o in out] == pytest.approx(GOLDEN["models"]["comet"]["with_reference"]["scores"], abs=1e-5)
+    assert m.signature().startswith("comet|model:Unbabel/tiny-comet|rev:0123456789ab|id:")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(MetricError, match=r"comet: encoder 'encoder-xlmr' is not in the local Hugging Face cache"):
+        make_metrics([{"name": "comet", "model": "Unbabel/tiny-comet"}], "en")[0].check_available()
+
+
 def test_wrong_model_kind_and_bad_options_are_one_line_errors(tmp_path):
     with pytest.raises(MetricError, match=r"cometkiwi: model .* is a regression_metric, expected unified_metric"):
         make_metrics([{**spec("comet"), "name": "cometkiwi"}], "en")[0].check_available()

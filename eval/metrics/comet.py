@@ -48,22 +48,38 @@ class Checkpoint:
     revision: str | None
 
 
+def hub_cache() -> Path:
+    """The Hugging Face hub cache folder (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "huggingface")
+    return Path(home).expanduser() / "hub"
+
+
+def _cached(repo_id: str, filename: str) -> Path | None:
+    """A file of the `main` snapshot of a model in the hub cache (its documented layout; no hub client import)."""
+    repo = hub_cache() / f"models--{repo_id.replace('/', '--')}"
+    try:
+        commit = (repo / "refs" / "main").read_text().strip()
+    except OSError:
+        return None
+    path = repo / "snapshots" / commit / filename
+    return path if path.is_file() else None
+
+
 def _hub_file(repo_id: str, filename: str, what: str) -> Path:
     """A file of a hub repository from the local Hugging Face cache; missing files fail at once when offline."""
-    from huggingface_hub import try_to_load_from_cache
-
     from ..net import unreachable
 
-    cached = try_to_load_from_cache(repo_id, filename)
-    if isinstance(cached, str):
-        return Path(cached)
-    where = os.environ.get("HF_HUB_CACHE") or "~/.cache/huggingface/hub"
+    cached = _cached(repo_id, filename)
+    if cached is not None:
+        return cached
     endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
     reason = unreachable(endpoint, timeout=0.5, names=("MTEVAL_OFFLINE", "HF_HUB_OFFLINE"))
     if reason:
-        raise MetricError(f"{what} {repo_id!r} is not in the local Hugging Face cache ({where}) and the hub is "
-                          f"unreachable ({reason}): run `hf download {repo_id}` on a connected machine and copy the "
-                          f"cache, or set the metric's model: to a local folder")
+        raise MetricError(f"{what} {repo_id!r} is not in the local Hugging Face cache ({hub_cache()}) and the hub "
+                          f"is unreachable ({reason}): run `hf download {repo_id}` on a connected machine and copy "
+                          f"the cache, or set the metric's model: to a local folder")
     from huggingface_hub import hf_hub_download
 
     try:
