@@ -135,7 +135,7 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def write_run(tmp_path: Path, metrics: list, references: bool = True) -> Path:
+def write_run(tmp_path: Path, metrics: list, references: bool = True, detectors: tuple = ("number",)) -> Path:
     """A config over the golden segments: system `golden` (the golden hypotheses) and `copy` (the references)."""
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
@@ -147,7 +147,7 @@ def write_run(tmp_path: Path, metrics: list, references: bool = True) -> Path:
     config = {"name": "neural", "output": str(tmp_path / "run"), "corpora": [corpus],
               "systems": [{"name": "golden", "backend": "file", "path": str(data / "golden.en")},
                           {"name": "copy", "backend": "file", "path": str(data / "copy.en")}],
-              "metrics": metrics, "significance": {"bootstrap": 200}, "flags": {"detectors": ["number"]},
+              "metrics": metrics, "significance": {"bootstrap": 200}, "flags": {"detectors": list(detectors)},
               "cache": str(tmp_path / "cache" / "translations.sqlite"), "report": False}
     path = tmp_path / "neural.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
@@ -159,7 +159,8 @@ def jsonl(path: Path) -> list[dict]:
 
 
 def test_mteval_run_scores_ranks_tests_and_flags(tmp_path):
-    config = write_run(tmp_path, ["chrf", spec("comet", batch_size=4), spec("cometkiwi"), spec("xcomet")])
+    config = write_run(tmp_path, ["chrf", spec("comet", batch_size=4), spec("cometkiwi"), spec("xcomet")],
+                       detectors=["number", "xcomet"])
     code, _, err = cli("run", str(config))
     assert code == 0, err
     run = tmp_path / "run"

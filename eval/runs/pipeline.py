@@ -236,13 +236,14 @@ def flag(ctx: RunContext) -> None:
     with metric_cache(ctx) as cache:
         for name, corpus in ctx.corpora.items():
             hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
-            fed = _metric_detectors(ctx, corpus, cache)
-            names += [d.name for d in fed if d.name not in names]
+            fed = _metric_detectors(ctx, corpus, cache)  # these replace the same detectors listed in `flags:`
+            fed_names = {d.name for d in fed}
+            names += [n for n in fed_names if n not in names]
             for system, lines in hyps.items():
                 others = {other: out for other, out in hyps.items() if other != system}
                 segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
                                           corpus.tgt_lang)
-                flags = flag_segments(segments, detectors + fed)
+                flags = flag_segments(segments, [d for d in detectors if d.name not in fed_names] + fed)
                 rows.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
                 ctx.log(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
                         f"{sum(f.severity == 'minor' for f in flags)} minor")
