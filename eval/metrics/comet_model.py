@@ -181,7 +181,10 @@ def load_state(path: str) -> dict[str, torch.Tensor]:
     try:
         stand_ins = [(_StandIn, name) for name in get_unsafe_globals_in_checkpoint(path)]
         with safe_globals(stand_ins):
-            ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+            try:
+                ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+            except RuntimeError:  # files in torch's legacy (pre-zip) format cannot be memory-mapped
+                ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001  (torch raises many kinds for a bad file)
         raise MetricError(f"{path}: cannot read the COMET checkpoint: {str(exc).splitlines()[0]}") from None
     state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
