@@ -222,6 +222,12 @@ def test_metric_options_are_validated_with_file_and_line(tmp_path):
     assert f"{config}:" in err and "metrics.1.batchsize: unknown key" in err
 
 
+def test_the_xcomet_detector_needs_the_metric(tmp_path):
+    config = write_run(tmp_path, ["chrf"], detectors=["number", "xcomet"])
+    code, _, err = cli("run", str(config))
+    assert code == 2 and "flags.detectors.1: flag detector 'xcomet' comes with the 'xcomet' metric" in err
+
+
 def test_offline_without_weights_fails_at_once_naming_the_model(tmp_path):
     """Before any translation, one line naming the model and how to get it (a subprocess: a clean HF cache)."""
     config = write_run(tmp_path, ["chrf", {"name": "comet", "model": "Unbabel/wmt22-comet-da"}])

@@ -327,4 +327,15 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         from ..flags import check_config
 
         check_config(data["flags"], loc)
+        _check_metric_detectors(data, loc, METRICS)
     return Config(file, data, loc)
+
+
+def _check_metric_detectors(data: dict[str, Any], loc: Located, registry: Any) -> None:
+    """A flag detector fed by a metric's outputs (`xcomet`) needs that metric in `metrics:`."""
+    feeds = {cls.detector: name for name in registry.names() if (cls := registry.get(name)).detector}
+    configured = {item["name"] if isinstance(item, dict) else item for item in data["metrics"]}
+    for i, detector in enumerate(data["flags"].get("detectors") or []):
+        if detector in feeds and feeds[detector] not in configured:
+            raise loc.error(("flags", "detectors", i), f"flag detector {detector!r} comes with the {feeds[detector]!r} "
+                                                       f"metric: add it to `metrics:`")
