@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.errors import MetricError
-from eval.metrics import METRICS
+from mteval.errors import MetricError
+from mteval.metrics import METRICS
 from tests.tiny_metricx import REGRESSION_ID, save_tiny_metricx
 
 torch = pytest.importorskip("torch")
@@ -116,7 +116,7 @@ def test_hub_ids_load_offline_from_the_local_cache(checkpoint, monkeypatch: pyte
 
 
 def test_missing_weights_offline_are_one_clear_line_without_loading_torch(tmp_path: Path) -> None:
-    code = ("import sys\nfrom eval.errors import MetricError\nfrom eval.metrics import METRICS\n"
+    code = ("import sys\nfrom mteval.errors import MetricError\nfrom mteval.metrics import METRICS\n"
             "try:\n    METRICS.get('metricx')('en').check_available()\nexcept MetricError as exc:\n"
             "    print(exc)\nprint(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n")
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)}
@@ -124,8 +124,8 @@ def test_missing_weights_offline_are_one_clear_line_without_loading_torch(tmp_pa
                          cwd=Path(__file__).resolve().parent.parent).stdout.splitlines()
     assert out[1] == "[]"
     assert out[0].startswith("metricx: model 'google/metricx-24-hybrid-large-v2p6' is not in the local Hugging "
-                             f"Face cache ({tmp_path}) and the hub is unreachable (HF_HUB_OFFLINE=1)")
-    assert out[0].endswith("`hf download` each of: google/metricx-24-hybrid-large-v2p6 google/mt5-xl)")
+                             f"Face cache ({tmp_path}) and the hub is unreachable: offline mode (HF_HUB_OFFLINE=1)")
+    assert out[0].endswith("(to get it: hf download google/metricx-24-hybrid-large-v2p6; hf download google/mt5-xl)")
 
 
 def test_bad_inputs_and_settings_are_metric_errors(checkpoint, tmp_path: Path) -> None:

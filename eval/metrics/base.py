@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import MetricError
 from ..registry import Registry
-from ..schema import Option
+from ..config.schema import Option
 
 
 class Metric:

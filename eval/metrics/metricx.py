@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import BackendError, MetricError
-from ..schema import Option
+from ..config.schema import Option
 from .base import METRICS, SegmentMetric
 
 IMPLEMENTATION = "mteval-metricx24-1"
@@ -146,9 +146,8 @@ class MetricX(SegmentMetric):
             try:
                 self._resolved = (resolve_model(model), resolve_model(tokenizer))
             except BackendError as exc:
-                hubs = " ".join(m for m in (model, tokenizer) if not Path(m).expanduser().exists())
-                raise MetricError(f"{self.name}: {exc} (on a connected machine: `hf download` each of: {hubs})"
-                                  ) from None
+                get = "; ".join(f"hf download {m}" for m in (model, tokenizer) if not Path(m).expanduser().exists())
+                raise MetricError(f"{self.name}: {exc} (to get it: {get})") from None
         return self._resolved
 
     def check_available(self) -> None:
