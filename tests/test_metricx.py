@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from mteval.errors import MetricError
 from mteval.metrics import METRICS
+
 from tests.tiny_metricx import REGRESSION_ID, save_tiny_metricx
 
 torch = pytest.importorskip("torch")

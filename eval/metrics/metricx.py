@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import BackendError, MetricError
 from ..config.schema import Option
+from ..errors import BackendError, MetricError
 from .base import METRICS, SegmentMetric
 
 IMPLEMENTATION = "mteval-metricx24-1"

@@ -28,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from tests.tiny_metricx import save_tiny_metricx  # noqa: E402
+from tests.tiny_metricx import save_tiny_metricx
 
 MAX_INPUT_LENGTH = 96  # small, so that the long example below is truncated
 EXAMPLES = [
@@ -125,7 +125,7 @@ def main() -> None:
             "about": "google-research/metricx metricx24.predict on the tiny checkpoint of tests/tiny_metricx.py; "
                      "regenerate with tests/golden/make_metricx_golden.py",
             "metricx_commit": subprocess.run(["git", "-C", str(args.metricx_src), "rev-parse", "HEAD"],
-                                             capture_output=True, text=True).stdout.strip() or None,
+                                             check=False, capture_output=True, text=True).stdout.strip() or None,
             "official_versions": json.loads(versions),
             "max_input_length": MAX_INPUT_LENGTH,
             "sha256": {"model.safetensors": sha256(model / "model.safetensors"),
