@@ -125,7 +125,8 @@ def test_missing_weights_offline_are_one_clear_line_without_loading_torch(tmp_pa
     assert out[1] == "[]"
     assert out[0].startswith("metricx: model 'google/metricx-24-hybrid-large-v2p6' is not in the local Hugging "
                              f"Face cache ({tmp_path}) and the hub is unreachable: offline mode (HF_HUB_OFFLINE=1)")
-    assert out[0].endswith("(to get it: hf download google/metricx-24-hybrid-large-v2p6; hf download google/mt5-xl)")
+    assert out[0].endswith("(to get it: hf download google/metricx-24-hybrid-large-v2p6; "
+                           "hf download google/mt5-xl --include '*.json' --include spiece.model)")
 
 
 def test_bad_inputs_and_settings_are_metric_errors(checkpoint, tmp_path: Path) -> None:

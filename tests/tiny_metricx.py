@@ -43,7 +43,7 @@ def train_spiece() -> bytes:
     return out.getvalue()
 
 
-def tensors() -> dict:
+def tensors(config: dict = CONFIG) -> dict:
     """Seeded float32 weights for every parameter of the mT5 encoder-decoder (embeddings tied to `shared`).
 
     Layer-norm scales are near 1; `shared[0]` (the only decoder input) is scaled up and the regression row of
@@ -51,7 +51,7 @@ def tensors() -> dict:
     """
     import torch
 
-    c = CONFIG
+    c = config
     d, inner, ff, heads = c["d_model"], c["d_kv"] * c["num_heads"], c["d_ff"], c["num_heads"]
     g = torch.Generator().manual_seed(16)
 
@@ -88,19 +88,20 @@ def tensors() -> dict:
     return out
 
 
-def save_tiny_metricx(root: Path) -> tuple[Path, Path]:
-    """Write `root/metricx` and `root/mt5-tokenizer`; returns (model dir, tokenizer dir)."""
+def save_tiny_metricx(root: Path, config: dict = CONFIG) -> tuple[Path, Path]:
+    """Write `root/metricx` and `root/mt5-tokenizer`; returns (model dir, tokenizer dir). A `config` with
+    realistic sizes gives a random model of that size (benchmarks/bench_metricx.py)."""
     from safetensors.torch import save_file
 
     model_dir, tok_dir = root / "metricx", root / "mt5-tokenizer"
     model_dir.mkdir(parents=True, exist_ok=True)
     tok_dir.mkdir(parents=True, exist_ok=True)
-    (model_dir / "config.json").write_text(json.dumps(CONFIG, indent=2) + "\n")
-    save_file(tensors(), str(model_dir / "model.safetensors"), metadata={"format": "pt"})
+    (model_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    save_file(tensors(config), str(model_dir / "model.safetensors"), metadata={"format": "pt"})
     (tok_dir / "spiece.model").write_bytes(train_spiece())
     special = {"eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
     (tok_dir / "special_tokens_map.json").write_text(json.dumps(special) + "\n")
     (tok_dir / "tokenizer_config.json").write_text(json.dumps({**special, "extra_ids": 0}) + "\n")
-    tok_config = {k: v for k, v in CONFIG.items() if k != "architectures"} | {"architectures": ["MT5ForConditionalGeneration"]}
+    tok_config = {k: v for k, v in config.items() if k != "architectures"} | {"architectures": ["MT5ForConditionalGeneration"]}
     (tok_dir / "config.json").write_text(json.dumps(tok_config, indent=2) + "\n")
     return model_dir, tok_dir

@@ -2,11 +2,11 @@
 (lower is better). `metricx` reads source, hypothesis and reference; `metricx-qe` the same hybrid checkpoints
 without the reference (quality estimation).
 
-Inference re-implemented after google-research/metricx `metricx24/predict.py` and `models.py`:
-the input is "source: S candidate: H reference: R" (QE: "source: S candidate: H"), tokenised with the mT5
-tokenizer as transformers 4.30 (MetricX's pinned version) converts it, truncated to `max_input_length` tokens, the final token (EOS) dropped; the decoder runs one step from
-token 0 and the score is the logit of id 250089 (<extra_id_10>), clipped to [0, 25]. torch and transformers are
-imported only when a model is loaded.
+Inference re-implemented after google-research/metricx `metricx24/predict.py` and `models.py`: the input is
+"source: S candidate: H reference: R" (QE: "source: S candidate: H"), tokenised with the mT5 tokenizer as
+transformers 4.30 (MetricX's pin) converts it, truncated to `max_input_length` tokens, the final token (EOS)
+dropped; the decoder runs one step from token 0 and the score is the logit of id 250089 (<extra_id_10>), clipped
+to [0, 25]. torch and transformers are imported only when a model is loaded.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def use_official_t5_pipeline(tokenizer: Any) -> None:
 
     backend = tokenizer.backend_tokenizer
     collapse = normalizers.Replace(Regex(" {2,}"), " ")
-    backend.normalizer = collapse if backend.normalizer is None else normalizers.Sequence([backend.normalizer, collapse])
+    current = backend.normalizer
+    backend.normalizer = collapse if current is None else normalizers.Sequence([current, collapse])
     backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
 
 
@@ -66,10 +67,15 @@ class MetricXScorer:
         from transformers import AutoTokenizer, MT5ForConditionalGeneration
         from transformers.utils import logging
 
-        logging.set_verbosity_error()  # the regression checkpoints declare MT5ForRegression; the weights are the same
         self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_path, revision=tokenizer_revision)
         use_official_t5_pipeline(self.tokenizer)
-        self.model = MT5ForConditionalGeneration.from_pretrained(model_path, revision=model_revision, dtype="auto")
+        verbosity = logging.get_verbosity()
+        logging.set_verbosity_error()  # a spurious "will NOT tie shared and lm_head" warning (they are separate)
+        try:
+            self.model = MT5ForConditionalGeneration.from_pretrained(model_path, revision=model_revision,
+                                                                     dtype="auto")
+        finally:
+            logging.set_verbosity(verbosity)
         if self.model.config.vocab_size <= REGRESSION_ID:
             raise MetricError(f"metricx: model {model_path!r} has vocab_size {self.model.config.vocab_size}; a "
                               f"MetricX checkpoint reads the logit of id {REGRESSION_ID}")
@@ -109,11 +115,15 @@ class MetricXScorer:
         return scores
 
 
-def _files_sha256(root: Path) -> str:
-    """Digest of a directory's files (names and contents)."""
+TOKENIZER_FILES = frozenset({"spiece.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
+
+
+def _files_sha256(root: Path, names: frozenset[str] | None = None) -> str:
+    """Digest of a directory's files (all, or those named `names`): names and contents."""
     from ..systems.cache import sha256_file
 
-    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and (names is None or p.name in names))
     return hashlib.sha256("".join(f"{p.name}:{sha256_file(p)}\n" for p in files).encode()).hexdigest()
 
 
@@ -146,8 +156,10 @@ class MetricX(SegmentMetric):
             try:
                 self._resolved = (resolve_model(model), resolve_model(tokenizer))
             except BackendError as exc:
-                get = "; ".join(f"hf download {m}" for m in (model, tokenizer) if not Path(m).expanduser().exists())
-                raise MetricError(f"{self.name}: {exc} (to get it: {get})") from None
+                get = [f"hf download {model}"] if not Path(model).expanduser().exists() else []
+                if not Path(tokenizer).expanduser().exists():
+                    get.append(f"hf download {tokenizer} --include '*.json' --include spiece.model")  # no weights
+                raise MetricError(f"{self.name}: {exc} (to get it: {'; '.join(get)})") from None
         return self._resolved
 
     def check_available(self) -> None:
@@ -178,8 +190,8 @@ class MetricX(SegmentMetric):
         """Digest of what determines the scores: weights (hub commit or file hashes), tokenizer, settings, code."""
         if self._identity is None:
             parts = [IMPLEMENTATION, str(self.config["max_input_length"]), str(self.uses_reference)]
-            for src in self.resolved():
-                parts.append(src.revision if src.kind == "hub" else _files_sha256(Path(src.load_path)))
+            for src, names in zip(self.resolved(), (None, TOKENIZER_FILES), strict=True):
+                parts.append(src.revision if src.kind == "hub" else _files_sha256(Path(src.load_path), names))
             self._identity = hashlib.sha256("\0".join(parts).encode()).hexdigest()
         return self._identity
 
@@ -191,6 +203,8 @@ class MetricX(SegmentMetric):
 
     def segment_scores(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                        sources: Sequence[str] | None) -> list[float]:
+        from ..systems.model import progress_bar
+
         if self.uses_reference and not references:
             raise MetricError(f"{self.name}: needs references (use metricx-qe for corpora without them)")
         if not self.uses_reference and sources is None:
@@ -199,8 +213,6 @@ class MetricX(SegmentMetric):
         refs = references[0] if self.uses_reference else [None] * len(hypotheses)
         texts = [metricx_input(s, h, r) for s, h, r in zip(srcs, hypotheses, refs, strict=True)]
         unique = list(dict.fromkeys(texts))
-        from ..systems.model import progress_bar
-
         scorer = self.scorer()
         with progress_bar(self.name, len(unique)) as advance:
             scores = scorer.score(unique, self.config["max_input_length"], self.config["batch_size"], advance)
