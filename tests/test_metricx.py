@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from mteval.errors import MetricError
 from mteval.metrics import METRICS
+from mteval.metrics import base as metrics_base
 
 from tests.tiny_metricx import REGRESSION_ID, save_tiny_metricx
 
@@ -143,3 +144,51 @@ def test_bad_inputs_and_settings_are_metric_errors(checkpoint, tmp_path: Path) -
         with pytest.raises(MetricError, match="device cuda requested"):
             METRICS.get("metricx")("en", model=str(model), tokenizer=str(tok), device="cuda").segment_scores(
                 HYPS, REFS, SRCS)
+
+
+def write_run(tmp_path: Path, metrics: list, references: bool = True) -> Path:
+    """A config over the golden examples: system `golden` (their hypotheses) and `copy` (the references)."""
+    import yaml
+
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for name, lines in (("source.zh", SRCS), ("reference.en", REFS[0]), ("golden.en", HYPS), ("copy.en", REFS[0])):
+        (data / name).write_text("".join(" ".join(line.split()) + "\n" for line in lines), encoding="utf-8")
+    corpus = {"name": "tiny", "source": str(data / "source.zh"), "src_lang": "zh", "tgt_lang": "en",
+              "references": [str(data / "reference.en")] if references else []}
+    config = {"name": "metricx", "output": str(tmp_path / "run"), "corpora": [corpus],
+              "systems": [{"name": "golden", "backend": "file", "path": str(data / "golden.en")},
+                          {"name": "copy", "backend": "file", "path": str(data / "copy.en")}],
+              "metrics": metrics, "significance": {"bootstrap": 200}, "flags": {"detectors": ["number"]},
+              "cache": str(tmp_path / "cache" / "translations.sqlite"), "report": False}
+    path = tmp_path / "metricx.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not hasattr(metrics_base, "metric_spec"),
+                    reason="metric options in configs arrive with the metric interface of issue 16 (branch issue-16)")
+def test_mteval_run_scores_ranks_and_tests_with_metricx(checkpoint, tmp_path: Path) -> None:
+    from mteval.cli import main as cli_main
+
+    model, tok = checkpoint
+    opts = {"model": str(model), "tokenizer": str(tok), "device": "cpu", "batch_size": 4,
+            "max_input_length": GOLDEN["max_input_length"]}
+    config = write_run(tmp_path, ["chrf", {"name": "metricx", **opts}, {"name": "metricx-qe", **opts}])
+    assert cli_main(["run", str(config)]) == 0
+    run = tmp_path / "run"
+    scores = json.loads((run / "scores.json").read_text())["tiny"]
+    # the run's files hold the golden examples with whitespace collapsed (one line each)
+    ours = make("metricx", model, tok).segment_scores([" ".join(h.split()) for h in HYPS],
+                                                     [[" ".join(r.split()) for r in REFS[0]]],
+                                                     [" ".join(s.split()) for s in SRCS])
+    assert scores["golden"]["metricx"]["score"] == pytest.approx(np.mean(ours), abs=1e-6)
+    assert scores["golden"]["metricx"]["higher_is_better"] is False
+    assert "ci" in scores["golden"]["metricx"] and "cluster" in scores["golden"]["metricx-qe"]
+    rows = [json.loads(line) for line in (run / "segments.jsonl").read_text().splitlines()]
+    assert [r["scores"]["metricx"] for r in rows if r["system"] == "golden"] == pytest.approx(ours, abs=1e-5)
+    assert "metricx" in (run / "leaderboard.md").read_text()
+    config = write_run(tmp_path, ["chrf", {"name": "metricx", **opts}, {"name": "metricx-qe", **opts}],
+                       references=False)
+    assert cli_main(["run", str(config), "--stages", "translate,score"]) == 0
+    assert set(json.loads((run / "scores.json").read_text())["tiny"]["golden"]) == {"metricx-qe"}
