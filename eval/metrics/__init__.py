@@ -1,6 +1,7 @@
-"""Metric registry. Importing this package registers the sacreBLEU metrics and the (lazily loaded) COMET family."""
+"""Metric registry. Importing this package registers the sacreBLEU metrics and the (lazily loaded) neural ones:
+the COMET family and MetricX."""
 
-from . import comet, sacre  # noqa: F401  (registers bleu, chrf, chrf++, ter, comet, cometkiwi, xcomet)
+from . import comet, metricx, sacre  # noqa: F401  (registers bleu, chrf, chrf++, ter, comet, cometkiwi, xcomet, metricx, metricx-qe)
 from .base import METRICS, Metric, SegmentMetric, make_metrics
 
 __all__ = ["METRICS", "Metric", "SegmentMetric", "make_metrics"]
