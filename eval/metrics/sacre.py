@@ -40,7 +40,8 @@ class SacreMetric(Metric):
             raise MetricError(f"{self.name}: the signature needs the number of references; compute statistics first")
         return self.sb._SIGNATURE_TYPE({**vars(self.sb), "num_refs": self.num_refs}).format()
 
-    def stats(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> np.ndarray:
+    def stats(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]],
+              sources: Sequence[str] | None = None) -> np.ndarray:
         self.num_refs = len(references)
         rows = self.sb._extract_corpus_statistics(list(hypotheses), [list(r) for r in references])
         return np.asarray(rows, dtype=np.float64).reshape(len(hypotheses), -1)

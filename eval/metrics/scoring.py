@@ -49,12 +49,13 @@ class ScoreTable:
 
 
 def score_systems(
-    hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]], metrics: list[Metric]
+    hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]], metrics: list[Metric],
+    sources: Sequence[str] | None = None,
 ) -> ScoreTable:
     """Score every system against the same reference streams (statistics of all systems at once, see
-    `mteval.metrics.workers.stats_many`)."""
+    `mteval.metrics.workers.stats_many`); `sources` for metrics that read them."""
     table = ScoreTable(metrics)
     for m in metrics:
         m.num_refs = len(references)
-    table.stats = stats_many(metrics, hypotheses, references)
+    table.stats = stats_many(metrics, hypotheses, references, sources=sources)
     return table

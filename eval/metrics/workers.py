@@ -10,14 +10,14 @@ import numpy as np
 from .ngrams import sacre_stats_many
 
 
-def _metric_stats(metric, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]]
-                  ) -> dict[str, np.ndarray]:
+def _metric_stats(metric, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
+                  sources: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     sb = getattr(metric, "sb", None)
     refs = [list(r) for r in references]
     fast = sacre_stats_many(sb, hypotheses, refs) if sb is not None else None
     if fast is not None:
         return fast
-    return {name: metric.stats(h, refs) for name, h in hypotheses.items()}
+    return metric.stats_systems({n: list(h) for n, h in hypotheses.items()}, refs, sources)
 
 
 _TASKS: list = []  # set before forking workers, so that inputs are inherited rather than pickled
@@ -48,16 +48,19 @@ def _idle_cores(window: float = 0.02) -> int:
 
 
 def _job(i: int):
-    metric, hypotheses, references = _TASKS[i]
-    return metric.name, _metric_stats(metric, hypotheses, references)
+    metric, hypotheses, references, sources = _TASKS[i]
+    return metric.name, _metric_stats(metric, hypotheses, references, sources)
 
 
 def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
-               jobs: int | None = None) -> dict[str, dict[str, np.ndarray]]:
+               jobs: int | None = None, sources: Sequence[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
     """`{system: {metric: per-segment statistics}}` for every system and metric, on up to `jobs` processes
     (default: the idle cores; small inputs stay in this process). Work is split by metric and, when there
-    are several systems, by halves of them (a metric's statistics cost differ, halves balance the load)."""
+    are several systems, by halves of them (a metric's statistics cost differ, halves balance the load), except
+    for metrics whose statistics of a system depend on the others (`Metric.stats_systems` overridden)."""
     import sys
+
+    from .base import Metric
 
     names = list(hypotheses)
     size = sum(len(h) for h in hypotheses.values()) * max(len(metrics), 1)
@@ -68,9 +71,10 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
     tasks = []
     split = 2 if jobs > 1 and len(names) > 1 else 1
     for m in metrics:
-        for part in range(split):
-            chunk = names[part::split]
-            tasks.append((m, {n: hypotheses[n] for n in chunk}, references))
+        parts = split if getattr(type(m), "stats_systems", None) is Metric.stats_systems else 1
+        for part in range(parts):
+            chunk = names[part::parts]
+            tasks.append((m, {n: hypotheses[n] for n in chunk}, references, sources))
     _TASKS[:] = tasks
     try:
         if jobs > 1 and len(tasks) > 1:

@@ -178,7 +178,7 @@ def score(ctx: RunContext) -> None:
     for name, corpus in ctx.corpora.items():
         hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
         metrics = make_metrics(ctx.config.metrics, corpus.tgt_lang) if corpus.references else []
-        table = score_systems(hyps, corpus.references, metrics)
+        table = score_systems(hyps, corpus.references, metrics, corpus.sources)
         scores[name] = table.corpus_scores(significance) if metrics else {system: {} for system in hyps}
         signatures[name] = {m.name: m.signature() for m in metrics}
         arrays = {f"{system}|{metric}": st for system, by in table.stats.items() for metric, st in by.items()}
