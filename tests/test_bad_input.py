@@ -93,7 +93,7 @@ def test_run_missing_file_points_into_the_config(work, capsys, tmp_path):
 
 def test_run_unknown_metric(work, capsys, tmp_path):
     msg = fails(capsys, run_argv(work) + ["--set", "metrics=[bleu, meteor]"], tmp_path)
-    assert msg.startswith("--set metrics: metrics.1: unknown metric 'meteor' (known: bleu, chrf, chrf++, ter")
+    assert msg.startswith("--set metrics: metrics.1: unknown metric 'meteor' (known: bleu, chrf, chrf++, flags-mqm, ter")
 
 
 def test_run_yaml_syntax_error(work, capsys, tmp_path):
@@ -178,7 +178,7 @@ def test_score_empty_and_missing_files(work, capsys, tmp_path):
 
 def test_score_unknown_metric(work, capsys, tmp_path):
     msg = fails(capsys, score_argv(work, work / "hyp.en", "--metrics", "bleu,comet"), tmp_path)
-    assert msg.startswith("unknown metric 'comet' (known: bleu, chrf, chrf++, ter")
+    assert msg.startswith("unknown metric 'comet' (known: bleu, chrf, chrf++, flags-mqm, ter")
 
 
 def test_score_duplicate_system_names(work, capsys, tmp_path):
