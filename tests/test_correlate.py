@@ -354,3 +354,16 @@ def test_flags_mqm_uses_confidence_and_checks_its_options():
         make_metrics(["flags-mqm"], "en", {"flags-mqm": {"weights": 1}})
     with pytest.raises(MetricError, match="needs the source segments"):
         make_metrics(["flags-mqm"], "en")[0].stats(HYPS["a"], REF)
+
+
+def test_wmt22_mqm_config_has_the_14_rated_mt_systems(shared, monkeypatch):
+    from mteval.config import load_config
+
+    from .conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    config = load_config(ROOT / "configs" / "wmt22-mqm-zhen.yaml")
+    names = set(config.data["corpora"][0]["systems"]) | {s["name"] for s in config.data["systems"]}
+    rated = {line.split("\t")[0] for line in (shared / "mqm-wmt22-zhen" / "segment-scores.tsv").read_text().splitlines()[1:]}
+    assert names == rated - {"refA", "refB"} and len(names) == 14
+    assert config.metrics == ["bleu", "chrf", "flags-mqm"]
