@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import scipy.stats
 import yaml
-
 from mteval.api import run
 from mteval.cli import main
 from mteval.metrics import make_metrics, meta

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..config.schema import Option
 from ..errors import MetricError
 from ..registry import Registry
-from ..config.schema import Option
 
 
 class Metric:

@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..errors import MetricError
 from ..config.schema import Option
+from ..errors import MetricError
 from .base import METRICS, SegmentMetric
 
 SEVERITY_WEIGHTS = {"major": 5.0, "minor": 1.0}
