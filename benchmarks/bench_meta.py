@@ -10,10 +10,11 @@ eval/flags, whether flags carry a confidence) is printed first, so the figures c
 detectors change.
 
 Speed: the statistics of 4 metric matrices (14 × 1875) by `mteval.metrics.meta`, against the same statistics
-computed the way mt-metrics-eval does (scipy per item, tau optimisation by a Python sweep over pairs), same run.
+computed the way mt-metrics-eval does (scipy per item, tau optimisation by a Python sweep over pairs), same run
+(`--parts speed` alone times chrF and sentence BLEU with both evidence modes, without flagging).
 
 Run from the repository root: `.venv/bin/python benchmarks/bench_meta.py [--bootstrap 1000] [--permutations
-1000] [--repeat 3]`.
+1000] [--repeat 3] [--parts agreement,speed]`.
 """
 
 from __future__ import annotations
@@ -61,14 +62,16 @@ def load() -> tuple[list[str], dict[str, list[str]], list[str], np.ndarray]:
         WMT / "references/generaltest2022.zh-en.ref.A.en"), human
 
 
-def chrf_scores(hyps: dict[str, list[str]], ref: list[str], with_systems: bool) -> np.ndarray:
+def sentence_scores(hyps: dict[str, list[str]], ref: list[str], with_systems: bool, metric: str = "chrf"
+                    ) -> np.ndarray:
+    """Sentence scores against reference A, or against reference A and the other systems (multi-reference)."""
     from mteval.metrics import make_metrics
 
-    chrf = make_metrics(["chrf"], "en")[0]
+    m = make_metrics([metric], "en")[0]
     out = []
     for name, lines in hyps.items():
         refs = [ref] + ([h for o, h in hyps.items() if o != name] if with_systems else [])
-        out.append(chrf.sentence_scores(chrf.stats(lines, refs)))
+        out.append(m.sentence_scores(m.stats(lines, refs)))
     return np.array(out)
 
 
@@ -99,11 +102,13 @@ def loops_acc_eq(h: np.ndarray, m: np.ndarray) -> float:
     rows = {j: list(v) for j, v in rows.items()}
     total = sum(c / n for c, n in rows.values())
     best = total
-    for _diff, j, right, tie in sorted(pairs):
+    pairs.sort()
+    for k, (diff, j, right, tie) in enumerate(pairs):
         total -= rows[j][0] / rows[j][1]
         rows[j][0] += tie - right
         total += rows[j][0] / rows[j][1]
-        best = max(best, total)
+        if k + 1 == len(pairs) or pairs[k + 1][0] != diff:  # a threshold ties every pair with that difference
+            best = max(best, total)
     return best / len(rows)
 
 
@@ -112,7 +117,10 @@ def main() -> None:
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--permutations", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3, help="repeats of the speed comparison")
+    ap.add_argument("--parts", default="agreement,speed",
+                    help="agreement (flags-mqm vs chrF), speed (statistics vs loops; alone it times chrF and BLEU)")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
     from mteval.flags import Flag
     from mteval.metrics import meta
     from mteval.metrics.correlation import MetricScores, segment_agreement
@@ -125,11 +133,11 @@ def main() -> None:
     src, hyps, ref, human = load()
     print(f"{len(hyps)} systems × {human.shape[1]} segments, reference A")
     matrices = {}
-    for evidence in ("reference", "systems"):
+    for evidence in ("reference", "systems") if "agreement" in parts else ():
         start = time.perf_counter()
         flags, signature = flags_scores(src, hyps, ref, evidence)
         took = time.perf_counter() - start
-        chrf = chrf_scores(hyps, ref, evidence == "systems")
+        chrf = sentence_scores(hyps, ref, evidence == "systems")
         matrices[evidence] = (chrf, flags)
         metrics = [MetricScores("chrf", chrf.mean(1), chrf), MetricScores("flags-mqm", flags.mean(1), flags)]
         values, ci, p, eps = segment_agreement(human, metrics, None, args.bootstrap, "chrf", args.permutations)
@@ -140,7 +148,11 @@ def main() -> None:
             print(f"| {stat} | {cells[0]} | {cells[1]} | {p['flags-mqm'][stat]:.4f} |")
         print(f"acc-eq tie thresholds: chrF {eps['chrf']:.4g}, flags-mqm {eps['flags-mqm']:.4g}")
 
-    four = [m for pair in matrices.values() for m in pair]
+    if "speed" not in parts:
+        print(f"load average after: {load_average()}")
+        return
+    four = [m for pair in matrices.values() for m in pair] or [
+        sentence_scores(hyps, ref, with_systems, metric) for with_systems in (False, True) for metric in ("chrf", "bleu")]
     ours, loops = [], []
     for _ in range(args.repeat):
         start = time.perf_counter()
