@@ -25,8 +25,10 @@ def score(
     metrics: Sequence[str] = DEFAULT_METRICS,
     tgt_lang: str = "en",
     significance: Settings | None = None,
+    sources: Sequence[str] | None = None,
 ) -> Scores:
-    """Corpus scores `{system: {metric: ScoreRecord}}` ("score", "signature", "higher_is_better").
+    """Corpus scores `{system: {metric: ScoreRecord}}` ("score", "signature", "higher_is_better"); `sources` for
+    metrics that read them (flags-mqm).
 
     `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU. With
     `significance` (e.g. `Settings(bootstrap=1000)`) every entry also gets `"ci"`, `"p_value"` against
@@ -36,8 +38,9 @@ def score(
         raise ConfigError(f"baseline {significance.baseline!r} is not one of the systems: {', '.join(hypotheses)}")
     for name, hyps in hypotheses.items():
         check_aligned([(f"system {name!r}", hyps, "segments"),
-                       *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references)]])
-    table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang))
+                       *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references)],
+                       *([("the sources", sources, "segments")] if sources is not None else [])])
+    table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang), sources)
     return table.corpus_scores(significance)
 
 
@@ -54,8 +57,9 @@ def score_files(
     make_metrics(metrics, "en")  # unknown metric names fail before any file is read
     ref_streams = [read_lines(path) for path in references]
     files = list(zip(references, ref_streams))
-    if src:
-        files.insert(0, (src, read_lines(src)))
+    sources = read_lines(src) if src else None
+    if sources is not None:
+        files.insert(0, (src, sources))
     systems: dict[str, list[str]] = {}
     for item in hypotheses:
         name, sep, path = item.partition("=")
@@ -67,7 +71,7 @@ def score_files(
         check_aligned(files + [(path, lines)])
         systems[name] = lines
     lang = tgt_lang or lang_from_suffix(references[0]) or "en"
-    return score(systems, ref_streams, metrics, lang, significance)
+    return score(systems, ref_streams, metrics, lang, significance, sources)
 
 
 def run(

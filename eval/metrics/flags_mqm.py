@@ -62,7 +62,7 @@ class FlagsMqm(SegmentMetric):
         from ..flags import build_segments, flag_segments, make_detectors
 
         if sources is None:
-            raise MetricError("flags-mqm needs the source segments (score it in a run, or pass sources)")
+            raise MetricError("flags-mqm needs the source segments (`mteval score --src`, a run, or `sources=`)")
         segments = build_segments(sources, hypotheses, references, others, self.settings["src_lang"], self.tgt_lang)
         return penalties(flag_segments(segments, make_detectors(self.detector_names)), len(hypotheses))
 
