@@ -337,6 +337,10 @@ def test_flags_mqm_weights_flags_by_severity_and_evidence():
     assert stats["b"][:, 0].tolist() == [0.0, -5.0]
     assert with_systems.corpus_score(stats["b"]) == -2.5 and with_systems.num_refs == 1
     assert "evidence:systems" in with_systems.signature() and "consensus" in with_systems.signature()
+    import mteval
+
+    scores = mteval.score(HYPS, REF, metrics=["flags-mqm"], sources=SRC)
+    assert {s: by["flags-mqm"]["score"] for s, by in scores.items()} == {"a": -3.0, "b": -2.5, "c": -2.5, "d": -2.5}
 
 
 def test_flags_mqm_uses_confidence_and_checks_its_options():
