@@ -146,7 +146,7 @@ def test_api_argument_errors_are_typed(tmp_path):
         mteval.run(config, ["metrics=[bleu]"])
     with pytest.raises(mteval.CorpusError, match="system 'mt' has 2 segments, reference 1 has 1"):
         mteval.score({"mt": ["a", "b"]}, [["a"]])
-    with pytest.raises(mteval.MetricError, match=r"unknown metric 'comet' \(known: bleu, chrf, chrf\+\+, ter\)"):
+    with pytest.raises(mteval.MetricError, match=r"unknown metric 'comet' \(known: bleu, chrf, chrf\+\+, flags-mqm, ter\)"):
         mteval.score({"mt": ["a"]}, [["a"]], metrics=["comet"])
     with pytest.raises(mteval.CorpusError, match="line counts differ: the hypothesis stream has 1 segment, the source stream has 2 segments"):
         mteval.flag(["一", "二"], ["one"])

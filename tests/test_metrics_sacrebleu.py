@@ -172,7 +172,7 @@ def test_api_score_rejects_misaligned_references():
 
 
 def test_unknown_metric_is_a_metric_error_listing_known_metrics():
-    with pytest.raises(MetricError, match=r"unknown metric 'blue' \(known: bleu, chrf, chrf\+\+, ter"):
+    with pytest.raises(MetricError, match=r"unknown metric 'blue' \(known: bleu, chrf, chrf\+\+, flags-mqm, ter"):
         make_metrics(["blue"], "en")
 
 
