@@ -15,11 +15,6 @@ from ..errors import MetricError, RunError
 from . import meta
 from .human import HumanScores, is_reference_system, read_human
 
-SYSTEM_STATS = ("pearson", "spearman", "kendall", "pairwise_accuracy", "spa")
-SEGMENT_STATS = ("kendall", "kendall_item", "acc_eq", "pearson")
-DA_STATS = ("kendall_darr",)
-TESTED = {"pearson", "pairwise_accuracy", "kendall", "kendall_item", "acc_eq"}  # statistics with a paired test
-
 
 @dataclass
 class MetricScores:
@@ -183,7 +178,7 @@ def segment_agreement(human: np.ndarray, metrics: list[MetricScores], raw: np.nd
         acc[m.name] = meta.acc_eq(human, m.segment)
         values[m.name] = {
             "kendall": meta.kendall_flat(human, m.segment),
-            "kendall_item": float(np.nanmean(items[m.name])) if np.isfinite(items[m.name]).any() else float("nan"),
+            "kendall_item": meta.mean_finite(items[m.name]),
             "acc_eq": acc[m.name].accuracy,
             "pearson": float(_pearson_flat(human)(m.segment)[0]),
         }

@@ -91,10 +91,15 @@ def kendall_items(human: np.ndarray, metric: np.ndarray) -> np.ndarray:
         return np.where(denom > 0, s / np.where(denom > 0, denom, 1), np.nan)
 
 
+def mean_finite(values: np.ndarray) -> float:
+    """Mean of the finite values (NaN when there is none)."""
+    ok = np.isfinite(values)
+    return float(values[ok].mean()) if ok.any() else float("nan")
+
+
 def kendall_item_grouped(human: np.ndarray, metric: np.ndarray) -> float:
     """Mean over items of the tau-b across systems (mt-metrics-eval `Kendall(average_by='item')`)."""
-    tau = kendall_items(human, metric)
-    return float(np.nanmean(tau)) if np.isfinite(tau).any() else float("nan")
+    return mean_finite(kendall_items(human, metric))
 
 
 def kendall_flat(human: np.ndarray, metric: np.ndarray) -> float:
