@@ -8,6 +8,7 @@ The public API is what this module exports (`__all__`); everything else in the p
   signatures; `Settings(bootstrap, ar, seed, baseline, alpha)` asks for CIs, p-values and clusters;
 - `flag(sources, hypotheses, references, others, src_lang, tgt_lang)`: flagged spans of one system's output;
 - `leaderboard(run_dirs, corpora, metric, format)`: several run folders merged into one leaderboard;
+- `correlate(run, human, level, ...)` → `Correlation`: agreement of a run's metrics with human scores (MQM, DA);
 - errors: every user-caused problem raises a subclass of `MtevalError` with a one-line message.
 
 See docs/api.md.
@@ -22,13 +23,14 @@ if TYPE_CHECKING:
     from .api import leaderboard, run, score, score_files
     from .config import Config, load_config
     from .flags.api import flag
+    from .metrics.correlation import correlate
     from .metrics.significance import Settings
     from .runs.reader import Run
 
 # Imported on first use, so that `mteval --help`, `score` and `inspect` load only what they need.
 _LAZY = {"run": ".api", "score": ".api", "score_files": ".api", "leaderboard": ".api", "Config": ".config",
          "load_config": ".config", "flag": ".flags.api", "Run": ".runs.reader",
-         "Settings": ".metrics.significance"}
+         "Settings": ".metrics.significance", "correlate": ".metrics.correlation"}
 
 
 def __getattr__(name: str) -> Any:
@@ -51,6 +53,7 @@ __all__ = [
     "Run",
     "RunError",
     "Settings",
+    "correlate",
     "flag",
     "leaderboard",
     "load_config",

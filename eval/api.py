@@ -30,7 +30,8 @@ def score(
     """Corpus scores `{system: {metric: ScoreRecord}}` ("score", "signature", "higher_is_better").
 
     `references` is a list of reference streams (one list of segments per reference), as in sacreBLEU; `metrics`
-    are names or `{"name": ..., option: ...}` mappings; `sources` reach the metrics that use them (COMET). With
+    are names or `{"name": ..., option: ...}` mappings; `sources` reach the metrics that use them (COMET,
+    flags-mqm). With
     `significance` (e.g. `Settings(bootstrap=1000)`) every entry also gets `"ci"`, `"p_value"` against
     `"baseline"` and `"cluster"` (see `mteval.metrics.significance`).
     """
@@ -38,7 +39,8 @@ def score(
         raise ConfigError(f"baseline {significance.baseline!r} is not one of the systems: {', '.join(hypotheses)}")
     for name, hyps in hypotheses.items():
         check_aligned([(f"system {name!r}", hyps, "segments"),
-                       *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references)]])
+                       *[(f"reference {i + 1}", ref, "segments") for i, ref in enumerate(references)],
+                       *([("the sources", sources, "segments")] if sources is not None else [])])
     table = score_systems(dict(hypotheses), references, make_metrics(metrics, tgt_lang), sources)
     return table.corpus_scores(significance)
 
@@ -57,7 +59,7 @@ def score_files(
     ref_streams = [read_lines(path) for path in references]
     files = list(zip(references, ref_streams))
     sources = read_lines(src) if src else None
-    if src:
+    if sources is not None:
         files.insert(0, (src, sources))
     systems: dict[str, list[str]] = {}
     for item in hypotheses:

@@ -101,7 +101,7 @@ def test_sha256_follows_the_resolved_config(tmp_path):
     ("  - name: xinhua\n", "  - name: xinhua\n    type: csvx\n", "type: csvx", "corpora.0.type",
      "unknown type 'csvx' (known: "),
     ("metrics: [bleu, chrf]", "metrics: [bleu, blue]", "metrics:", "metrics.1",
-     "unknown metric 'blue' (known: bleu, chrf, chrf++, comet, cometkiwi, metricx, metricx-qe, ter, xcomet"),
+     "unknown metric 'blue' (known: bleu, chrf, chrf++, comet, cometkiwi, flags-mqm, metricx, metricx-qe, ter, xcomet"),
     ("metrics: [bleu, chrf]", "metrics: [bleu, chrf, bleu]", "metrics:", "metrics.2", "duplicate metric 'bleu'"),
     ("  - name: again", "  - name: seed-mt  ", "- name: seed-mt  ", "systems.1.name",
      "duplicate system name 'seed-mt'"),

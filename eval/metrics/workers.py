@@ -17,7 +17,7 @@ def _metric_stats(metric, hypotheses: dict[str, Sequence[str]], references: Sequ
     fast = sacre_stats_many(sb, hypotheses, refs) if sb is not None else None
     if fast is not None:
         return fast
-    return metric.stats_systems(hypotheses, refs, sources)
+    return metric.stats_systems({n: list(h) for n, h in hypotheses.items()}, refs, sources)
 
 
 _TASKS: list = []  # set before forking workers, so that inputs are inherited rather than pickled
@@ -56,8 +56,11 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
                jobs: int | None = None, sources: Sequence[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
     """`{system: {metric: per-segment statistics}}` for every system and metric, on up to `jobs` processes
     (default: the idle cores; small inputs stay in this process). Work is split by metric and, when there
-    are several systems, by halves of them (a metric's statistics cost differ, halves balance the load)."""
+    are several systems, by halves of them (a metric's statistics cost differ, halves balance the load), except
+    for metrics whose statistics of a system depend on the others (`Metric.stats_systems` overridden)."""
     import sys
+
+    from .base import Metric
 
     names = list(hypotheses)
     size = sum(len(h) for h in hypotheses.values()) * max(len(metrics), 1)
@@ -68,8 +71,9 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
     tasks = []
     split = 2 if jobs > 1 and len(names) > 1 else 1
     for m in metrics:
-        for part in range(split):
-            chunk = names[part::split]
+        parts = split if getattr(type(m), "stats_systems", None) is Metric.stats_systems else 1
+        for part in range(parts):
+            chunk = names[part::parts]
             tasks.append((m, {n: hypotheses[n] for n in chunk}, references, sources))
     _TASKS[:] = tasks
     try:
