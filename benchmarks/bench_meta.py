@@ -78,7 +78,7 @@ def sentence_scores(hyps: dict[str, list[str]], ref: list[str], with_systems: bo
 def flags_scores(src, hyps, ref, evidence: str) -> np.ndarray:
     from mteval.metrics import make_metrics
 
-    metric = make_metrics(["flags-mqm"], "en", {"flags-mqm": {"evidence": evidence}})[0]
+    metric = make_metrics([{"name": "flags-mqm", "evidence": evidence}], "en")[0]
     stats = metric.stats_systems(hyps, [ref], src)
     return np.array([stats[name][:, 0] for name in hyps]), metric.signature()
 

@@ -327,7 +327,7 @@ HYPS = {"a": ["Putin spoke with Biden on the 14th.", "US President Biden visited
 
 
 def test_flags_mqm_weights_flags_by_severity_and_evidence():
-    ref_only = make_metrics(["flags-mqm"], "en", {"flags-mqm": {"evidence": "reference"}})[0]
+    ref_only = make_metrics([{"name": "flags-mqm", "evidence": "reference"}], "en")[0]
     scores = {k: v[:, 0].tolist() for k, v in ref_only.stats_systems(HYPS, REF, SRC).items()}
     # a: the wrong day is a major `number` flag (5) and an unsupported word (minor, 1); b: "Paris" is minor
     assert scores == {"a": [-6.0, 0.0], "b": [0.0, -1.0], "c": [0.0, 0.0], "d": [-1.0, 0.0]}
@@ -344,17 +344,17 @@ def test_flags_mqm_weights_flags_by_severity_and_evidence():
 
 
 def test_flags_mqm_uses_confidence_and_checks_its_options():
-    from mteval.errors import MetricError
+    from mteval.errors import ConfigError, MetricError
     from mteval.flags import Flag
 
     flags = [Flag(0, 0, 3, "major", "number", "", "abc", {}), Flag(1, 0, 3, "minor", "x", "", "abc", {}),
              Flag(1, 0, 3, "major", "x", "", "abc", {})]
     flags[2].confidence = 0.5
     assert penalties(flags, 3).tolist() == [-5.0, -3.5, 0.0]
-    with pytest.raises(MetricError, match="option 'evidence' must be one of reference, systems"):
-        make_metrics(["flags-mqm"], "en", {"flags-mqm": {"evidence": "nope"}})
-    with pytest.raises(MetricError, match="unknown option 'weights'"):
-        make_metrics(["flags-mqm"], "en", {"flags-mqm": {"weights": 1}})
+    with pytest.raises(ConfigError, match="flags-mqm.evidence: 'nope' is not one of reference, systems"):
+        make_metrics([{"name": "flags-mqm", "evidence": "nope"}], "en")
+    with pytest.raises(ConfigError, match=r"flags-mqm.weights: unknown key \(known keys here: detectors, evidence"):
+        make_metrics([{"name": "flags-mqm", "weights": 1}], "en")
     with pytest.raises(MetricError, match="needs the source segments"):
         make_metrics(["flags-mqm"], "en")[0].stats(HYPS["a"], REF)
 

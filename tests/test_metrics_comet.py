@@ -196,8 +196,10 @@ def test_mteval_run_scores_ranks_tests_and_flags(tmp_path):
         f"{r['system']}\t{r['segment']}\t{r['scores']['comet']!r}\n" for r in jsonl(run / "segments.jsonl")))
     code, out, err = cli("correlate", str(run), "--human", str(human), "--level", "segment", "--format", "json")
     assert code == 0, err
-    result = json.loads(out)["metrics"]
-    assert result["comet"]["segments"] == 2 * len(HYPOTHESES) and result["comet"]["pearson"] == pytest.approx(1.0)
+    report = json.loads(out)
+    result = report["metrics"]
+    assert report["segments"] == len(HYPOTHESES) and sorted(report["systems"]) == ["copy", "golden"]
+    assert result["comet"]["pearson"] == pytest.approx(1.0)
     assert result["chrf"]["pearson"] < 0.999
     manifest = json.loads((run / "manifest.json").read_text())
     assert "xcomet" in manifest["flags"]["detectors"]
