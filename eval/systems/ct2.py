@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import BackendError
 from ..config.schema import Located, Option, validate
+from ..errors import BackendError
 from .base import BACKENDS, Backend
 from .families import LANGUAGE_OPTIONS, Languages, model_family
 from .gguf import GGUF_OPTION, dequantized_checkpoint

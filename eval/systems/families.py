@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BackendError
 from ..config.schema import Option
+from ..errors import BackendError
 
 NLLB_CODES = {"zh": "zho_Hans", "en": "eng_Latn", "de": "deu_Latn", "fr": "fra_Latn", "es": "spa_Latn",
               "ru": "rus_Cyrl", "ja": "jpn_Jpan", "ko": "kor_Hang", "cs": "ces_Latn", "uk": "ukr_Cyrl",
