@@ -25,3 +25,12 @@ def shared() -> Path:
 @pytest.fixture
 def seed_dir() -> Path:
     return ROOT / "corpora" / "xinhua-2021-04-13"
+
+
+@pytest.fixture(scope="session")
+def tiny_family(tmp_path_factory: pytest.TempPathFactory):
+    """`tiny_family(name)`: the tiny trained model of a family (tests/tiny_families.py), built once per session."""
+    from tests.tiny_families import save_family
+
+    root = tmp_path_factory.mktemp("families")
+    return lambda family: root / family if (root / family).is_dir() else save_family(family, root / family)

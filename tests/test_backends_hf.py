@@ -1,5 +1,7 @@
-"""hf-seq2seq and hf-causal backends on tiny random models loaded through the real `from_pretrained` path:
-their outputs equal a direct `generate()` call; unavailable models fail fast and clearly."""
+"""hf-seq2seq and hf-causal backends on tiny trained models of every family the docs name, loaded through the real
+`from_pretrained` path: outputs equal a direct `generate()` call with the family's language signal written out
+here, differ per input (so a reordering after length-sorted batching shows) and change without the signal.
+Unavailable models fail fast and clearly."""
 
 from __future__ import annotations
 
@@ -11,21 +13,29 @@ from mteval.config.schema import Located, validate
 from mteval.corpus.base import Corpus
 from mteval.errors import BackendError, ConfigError
 from mteval.systems import BACKENDS
-from mteval.systems.hf_seq2seq import HFSeq2SeqBackend
+from mteval.systems.families import Languages
 
-from tests.tiny_models import save_tiny
+from tests.tiny_families import EXAMPLES, SOURCES
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-SOURCES = ["俄美总统通电话讨论两国关系。", "双方讨论了国际热点问题。", "新华社北京电。", "今天天气很好。",
-           "双方讨论了国际热点问题。今天天气很好。"]
+FAMILIES = {
+    # family: (backend keys, tokenizer source language, forced first target token, source prefix)
+    "nllb": ({}, "zho_Hans", "eng_Latn", ""),
+    "m2m100": ({}, "zh", "__en__", ""),
+    "mbart50": ({}, "zh_CN", "en_XX", ""),
+    "t5": ({}, None, None, "<2en> "),
+    "marian": ({"tgt_code": "eng"}, None, None, ">>eng<< "),
+}
+"""How each family must be told zh→en, written out independently of `eval/systems/families.py`."""
 
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("tiny")
-    return lambda kind: save_tiny(kind, root / kind) if not (root / kind).is_dir() else root / kind
+FEW_SHOT = "Chinese: 今天天气很好。\nEnglish: The weather is nice today.\n\nChinese: {source}\nEnglish:"
+CHAT = ("<s>user: Translate this Chinese text into English. Reply with the translation only.\n\n今天天气很好。\n"
+        "<s>assistant: The weather is nice today.\n"
+        "<s>user: Translate this Chinese text into English. Reply with the translation only.\n\n{source}\n"
+        "<s>assistant:")
+"""The prompts the causal backends must build (one example; the chat template of `tests/tiny_families.py`)."""
 
 
 def make(backend: str, **spec) -> object:
@@ -41,71 +51,92 @@ def corpus(sources: list[str] = SOURCES) -> Corpus:
     return Corpus("c", "zh", "en", list(sources), [])
 
 
-def direct_seq2seq(path: Path, sources: list[str], prefix: str = "", **kwargs) -> list[str]:
+def direct_seq2seq(path: Path, sources: list[str], src_lang: str | None = None, forced: str | None = None,
+                   prefix: str = "") -> list[str]:
+    """One `generate()` per sentence with the language signal given explicitly."""
     tok = transformers.AutoTokenizer.from_pretrained(path)
     model = transformers.AutoModelForSeq2SeqLM.from_pretrained(path).eval()
+    if src_lang:
+        tok.src_lang = src_lang
+    forced_id = tok.convert_tokens_to_ids(forced) if forced else None
+    kwargs = {"forced_bos_token_id": forced_id} if forced else {}
     out = []
     for s in sources:
         enc = tok(prefix + s, return_tensors="pt")
         with torch.inference_mode():
             ids = model.generate(**enc, do_sample=False, num_beams=1, max_new_tokens=12, **kwargs)
-        out.append(tok.decode(ids[0], skip_special_tokens=True).strip())
+        text = [i for i in ids[0].tolist() if i != forced_id]  # the language token is not part of the translation
+        out.append(tok.decode(text, skip_special_tokens=True).strip())
     return out
 
 
-@pytest.mark.parametrize("batch_size", [1, 3])
-def test_marian_equals_direct_generate(tiny, batch_size: int) -> None:
-    path = tiny("marian")
-    backend = make("hf-seq2seq", model=str(path), batch_size=batch_size, device="cpu",
-                   generation={"max_new_tokens": 12})
-    got = backend.translate(corpus())
-    assert backend.family == "marian"
-    assert got == direct_seq2seq(path, SOURCES)
-    assert any(got), "a random model that only emits EOS would make this test vacuous"
-
-
-def test_m2m100_forces_target_language_token(tiny) -> None:
-    path = tiny("m2m100")
-    backend = make("hf-seq2seq", model=str(path), batch_size=2, device="cpu", generation={"max_new_tokens": 12})
-    got = backend.translate(corpus())
-    assert backend.family == "m2m100"
-    en = transformers.AutoTokenizer.from_pretrained(path).convert_tokens_to_ids("__en__")
-    assert got == direct_seq2seq(path, SOURCES, forced_bos_token_id=en)
-    assert backend.generation_kwargs("zh", "en")["forced_bos_token_id"] == en
-
-
-def test_t5_madlad_style_target_prefix(tiny) -> None:
-    path = tiny("t5")
-    backend = make("hf-seq2seq", model=str(path), batch_size=2, device="cpu", generation={"max_new_tokens": 12})
-    got = backend.translate(corpus())
-    assert backend.family == "t5" and backend.source_prefix("en") == "<2en> "
-    assert got == direct_seq2seq(path, SOURCES, prefix="<2en> ")
-
-
-@pytest.mark.parametrize("batch_size", [1, 3])
-def test_llama_few_shot_prompt_equals_direct_generate(tiny, batch_size: int) -> None:
-    path = tiny("llama")
-    examples = [{"source": "今天天气很好。", "target": "The weather is nice today."}]
-    backend = make("hf-causal", model=str(path), batch_size=batch_size, device="cpu",
-                   prompt={"examples": examples, "stop": ["."]}, generation={"max_new_tokens": 10})
-    got = backend.translate(corpus())
+def direct_causal(path: Path, prompts: list[str], chat: bool, stop: str | None) -> list[str]:
     tok = transformers.AutoTokenizer.from_pretrained(path)
     model = transformers.AutoModelForCausalLM.from_pretrained(path).eval()
-    want = []
-    for s in SOURCES:
-        prompt = f"Chinese: 今天天气很好。\nEnglish: The weather is nice today.\n\nChinese: {s}\nEnglish:"
-        assert backend.prompt("zh", "en").text(s) == prompt
-        enc = tok(prompt, return_tensors="pt")
+    out = []
+    for prompt in prompts:
+        enc = tok(prompt, return_tensors="pt", add_special_tokens=not chat)
         with torch.inference_mode():
             ids = model.generate(**enc, do_sample=False, max_new_tokens=10, pad_token_id=0)
         text = tok.decode(ids[0, enc["input_ids"].shape[1]:], skip_special_tokens=True).lstrip(" \t")
-        want.append(text.split(".")[0].strip())
+        out.append((text.split(stop)[0] if stop else text).strip())
+    return out
+
+
+def expected_seq2seq(path: Path, family: str) -> list[str]:
+    """What the backend must output, after checking that the tiny model really depends on the language signal."""
+    _, src_lang, forced, prefix = FAMILIES[family]
+    want = direct_seq2seq(path, SOURCES, src_lang, forced, prefix)
+    assert len(set(want)) == len(SOURCES) and all(want), want  # distinct outputs: a reordering would show
+    without = direct_seq2seq(path, SOURCES, src_lang, None, "")
+    assert without != want, "the tiny model ignores the language signal: the test could not fail"
+    return want
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_seq2seq_family_language_handling(tiny_family, family: str, batch_size: int) -> None:
+    path = tiny_family(family)
+    keys = FAMILIES[family][0]
+    backend = make("hf-seq2seq", model=str(path), batch_size=batch_size, device="cpu",
+                   generation={"max_new_tokens": 12}, **keys)
+    got = backend.translate(corpus())
+    assert backend.languages.family == family
+    assert got == expected_seq2seq(path, family)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+@pytest.mark.parametrize("chat", [False, True])
+def test_llama_prompt_equals_direct_generate(tiny_family, chat: bool, batch_size: int) -> None:
+    path = tiny_family("llama")
+    stop = None if chat else "。 "
+    prompt = {"examples": EXAMPLES} | ({} if chat else {"stop": [stop]})
+    backend = make("hf-causal", model=str(path), batch_size=batch_size, device="cpu", chat=chat, prompt=prompt,
+                   generation={"max_new_tokens": 10})
+    got = backend.translate(corpus())
+    template = CHAT if chat else FEW_SHOT
+    assert [backend.prompt("zh", "en").render(backend.tokenizer, s) for s in SOURCES] == \
+        [template.format(source=s) for s in SOURCES]
+    want = direct_causal(path, [template.format(source=s) for s in SOURCES], chat, stop)
     assert got == want
-    assert any(got)
+    assert len(set(got)) == len(SOURCES) and all(got), got
 
 
-def test_identity_is_stable_and_tracks_parameters(tiny) -> None:
-    path = tiny("marian")
+def test_chat_without_a_template_is_a_clear_error(tiny_family, tmp_path: Path) -> None:
+    import shutil
+
+    path = shutil.copytree(tiny_family("llama"), tmp_path / "llama")
+    config = path / "tokenizer_config.json"
+    config.write_text(config.read_text().replace('"chat_template"', '"unused_template"'))
+    for template in path.glob("chat_template.*"):
+        template.unlink()
+    backend = make("hf-causal", model=str(path), device="cpu", chat=True)
+    with pytest.raises(BackendError, match="chat: true but the tokenizer has no chat template"):
+        backend.translate(corpus())
+
+
+def test_identity_is_stable_and_tracks_parameters(tiny_family) -> None:
+    path = tiny_family("marian")
     a = make("hf-seq2seq", model=str(path), generation={"num_beams": 2})
     b = make("hf-seq2seq", model=str(path), generation={"num_beams": 2}, batch_size=7)
     c = make("hf-seq2seq", model=str(path), generation={"num_beams": 3})
@@ -160,15 +191,13 @@ def test_config_errors_point_at_the_key() -> None:
 
 
 def test_nllb_codes_need_a_known_language() -> None:
-    backend = make("hf-seq2seq", model="x")
-    assert isinstance(backend, HFSeq2SeqBackend)
-    backend.family = "nllb"
-    assert backend._code("zh", "src") == "zho_Hans"
+    languages = Languages("sys", "nllb", None, {"src_code": None, "tgt_code": None, "prefix": None})
+    assert languages.code("zh", "src") == "zho_Hans"
     with pytest.raises(BackendError, match="set src_code"):
-        backend._code("xx", "src")
+        languages.code("xx", "src")
 
 
-def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny, monkeypatch: pytest.MonkeyPatch,
+def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny_family, monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path) -> None:
     """A hub id found in the local HF cache (hub layout: refs/main → snapshots/<commit>) loads offline."""
     import shutil
@@ -177,17 +206,18 @@ def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny, monkeypat
 
     commit = "0123456789abcdef0123456789abcdef01234567"
     repo = tmp_path / "models--tiny-org--tiny-marian"
-    shutil.copytree(tiny("marian"), repo / "snapshots" / commit)
+    shutil.copytree(tiny_family("marian"), repo / "snapshots" / commit)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(commit)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
-    backend = make("hf-seq2seq", model="tiny-org/tiny-marian", device="cpu", generation={"max_new_tokens": 12})
+    backend = make("hf-seq2seq", model="tiny-org/tiny-marian", device="cpu", generation={"max_new_tokens": 12},
+                   tgt_code="eng")
     backend.check_corpus(corpus())
     assert backend.identity()["revision"] == commit and backend.identity()["weights_sha256"] is None
-    assert backend.translate(corpus()) == direct_seq2seq(tiny("marian"), SOURCES)
+    assert backend.translate(corpus()) == expected_seq2seq(tiny_family("marian"), "marian")
 
 
 def test_builtin_prompt_defaults_are_part_of_the_identity(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,7 +106,7 @@ def prepare(config: Config, rundir: RunDir) -> RunContext:
     for spec in config.corpora:
         ctx.corpora[spec["name"]] = load_corpus(spec, ctx.log)
     for spec in config.systems:
-        backend = BACKENDS.get(spec["backend"])(spec)
+        backend = BACKENDS.get(spec["backend"]).create(spec)
         ctx.backends[spec["name"]] = backend
     configured = {s["name"] for s in config.systems}
     for name, corpus in ctx.corpora.items():

@@ -20,6 +20,11 @@ class Backend:
         self.name: str = spec["name"]
 
     @classmethod
+    def create(cls, spec: dict[str, Any]) -> Backend:
+        """The backend that runs a validated `spec`: `cls(spec)`, unless a backend hands over to a fallback."""
+        return cls(spec)
+
+    @classmethod
     def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
         """At config time: complete the validated `values` in place (defaults that depend on other keys, e.g.
         languages from file names) and make cheap checks (files exist); errors point into the config."""

@@ -28,11 +28,14 @@ MODEL_OPTIONS: list[Option] = [
     Option("batch_size", "int", "Segments per batch (batches are sorted by length).", default=16, example=8),
     Option("device", "str", "Where to run the model.", default="auto", example="cpu",
            choices=("auto", "cpu", "cuda")),
-    Option("threads", "int", "CPU threads for torch (default: torch's choice).", default=None, example=2),
-    Option("generation", "dict", "Generation parameters passed to `generate()` (greedy unless set).",
-           default={}, example={"num_beams": 4, "max_new_tokens": 256}),
+    Option("threads", "int", "CPU threads (torch's, or CTranslate2's intra_threads; default: the library's "
+           "choice).", default=None, example=2),
 ]
-"""Keys shared by the transformers backends."""
+"""Keys shared by the model backends."""
+
+GENERATION_OPTION = Option("generation", "dict", "Generation parameters passed to `generate()` (greedy unless set).",
+                           default={}, example={"num_beams": 4, "max_new_tokens": 256})
+"""The transformers backends' `generate()` parameters."""
 
 
 @contextmanager
@@ -58,6 +61,24 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
         elapsed = time.perf_counter() - started
         print(f"{label}: {total} segments in {elapsed:.1f}s ({total / max(elapsed, 1e-9):.2f} seg/s)",
               file=sys.stderr)
+
+
+@contextmanager
+def hf_loading(system: str, what: str, model: str) -> Iterator[None]:
+    """Quiet transformers' logging and progress bars while loading; loading errors become one `BackendError`."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    except (OSError, ValueError, KeyError, ImportError) as exc:
+        raise BackendError(f"system {system!r}: cannot load {what} model {model!r}: "
+                           f"{str(exc).splitlines()[0]}") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
 
 
 def shard_range(n_segments: int, shard: tuple[int, int] | None) -> range:

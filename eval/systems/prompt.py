@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config.schema import Located
+from ..config.schema import Located, Option
+from ..errors import BackendError
 
 LANG_NAMES = {"zh": "Chinese", "en": "English", "de": "German", "fr": "French", "es": "Spanish", "ru": "Russian",
               "ja": "Japanese", "ko": "Korean", "cs": "Czech", "uk": "Ukrainian", "ar": "Arabic", "pt": "Portuguese",
@@ -30,6 +31,13 @@ CHAT_TEMPLATE = "Translate this {src_name} text into {tgt_name}. Reply with the 
 PROMPT_KEYS = ("prefix", "template", "examples", "separator", "stop", "system")
 PROMPT_DOC = ("Prompt: prefix, template ({source}, {src_name}, {tgt_name}), examples [{source, target}] "
               "(default: built-in pairs for zh→en), separator, stop strings, system (chat only).")
+PROMPT_OPTIONS: list[Option] = [
+    Option("prompt", "dict", PROMPT_DOC, default={},
+           example={"template": "{src_name}: {source}\n{tgt_name}:", "stop": ["\n"]}),
+    Option("chat", "bool", "Use the tokenizer's chat template (instruction-tuned models).", default=False,
+           example=True),
+]
+"""Keys of the decoder-only model backends (`hf-causal`, `ct2`)."""
 
 
 def prompt_defaults(spec: dict[str, Any], chat: bool) -> dict[str, Any]:
@@ -81,6 +89,12 @@ class Prompt:
         shots = "".join(self._query(ex["source"]) + " " + ex["target"] + self.separator for ex in self.examples)
         return self.prefix + shots + self._query(source)
 
+    def render(self, tokenizer: Any, source: str) -> str:
+        """The text given to a local model: the few-shot text, or the messages through the chat template."""
+        if self.chat:
+            return tokenizer.apply_chat_template(self.messages(source), tokenize=False, add_generation_prompt=True)
+        return self.text(source)
+
     def messages(self, source: str) -> list[dict[str, str]]:
         """Chat messages: optional system message, examples as user/assistant turns, then the query."""
         out = [{"role": "system", "content": self.system}] if self.system else []
@@ -88,6 +102,17 @@ class Prompt:
             out += [{"role": "user", "content": self.prefix + self._query(ex["source"])},
                     {"role": "assistant", "content": ex["target"]}]
         return out + [{"role": "user", "content": self.prefix + self._query(source)}]
+
+
+def check_chat_template(system: str, chat: bool, tokenizer: Any) -> None:
+    if chat and not getattr(tokenizer, "chat_template", None):
+        raise BackendError(f"system {system!r}: chat: true but the tokenizer has no chat template")
+
+
+def reached_stop(generated: str, stops: list[str]) -> bool:
+    """Has the text generated so far reached a stop string (where `cut_at_stop` will cut)?"""
+    text = generated.lstrip(" \t")
+    return any(s in text for s in stops)
 
 
 def cut_at_stop(text: str, stops: list[str]) -> str:
