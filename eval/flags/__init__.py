@@ -10,22 +10,24 @@ from pathlib import Path
 from typing import Any
 
 from ..config.schema import Located
-from . import boundary, brackets, embedding, glossary, hallucination, numbers, script, support, xcomet  # noqa: F401
+from . import (  # noqa: F401
+    boundary, brackets, embedding, entity, glossary, hallucination, numbers, omission, script, support, xcomet)
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
+from .calibration import calibrate
 
 DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
-                     "brackets", "glossary", "reference", "consensus")
+                     "brackets", "glossary", "entity", "omission", "mistranslation")
 OPTIONAL_DETECTORS = ("embedding", "xcomet")
+
+
+def kinds() -> dict[str, str]:
+    """Every flag kind → the detector that writes it (one vocabulary: most kinds are their detector's name)."""
+    return {kind: name for name in DETECTORS.names() for kind in DETECTORS.get(name).kinds}
 
 
 def make_detectors(names: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> list[Detector]:
     """Instantiate detectors by name (default: `DEFAULT_DETECTORS`); unknown names raise `ConfigError`."""
-    names = list(DEFAULT_DETECTORS if names is None else names)
-    detectors = [DETECTORS.get(name)(options) for name in names]
-    for det in detectors:
-        if isinstance(det, support.ReferenceSupport):
-            det.consensus_active = "consensus" in names
-    return detectors
+    return [DETECTORS.get(name)(options) for name in (DEFAULT_DETECTORS if names is None else names)]
 
 
 def check_config(spec: dict[str, Any], loc: Located) -> None:
@@ -43,8 +45,8 @@ def check_config(spec: dict[str, Any], loc: Located) -> None:
 
 
 def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) -> list[Flag]:
-    """All flags of all detectors, sorted by segment and offset."""
-    flags = [f for det in detectors for f in det.run(segments)]
+    """All flags of all detectors with their calibrated confidence, sorted by segment and offset."""
+    flags = calibrate([f for det in detectors for f in det.run(segments)])
     return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
 
 
@@ -66,4 +68,4 @@ def build_segments(
 
 
 __all__ = ["DEFAULT_DETECTORS", "DETECTORS", "OPTIONAL_DETECTORS", "SEVERITIES", "Detector", "Flag", "Segment",
-           "build_segments", "check_config", "flag_segments", "make_detectors"]
+           "build_segments", "check_config", "flag_segments", "kinds", "make_detectors"]

