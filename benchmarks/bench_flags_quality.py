@@ -19,19 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from eval.flags import flag_segments, make_detectors
-from eval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
+from mteval.flags import flag_segments, make_detectors
+from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 TARGETS = {"reference-free": 1.1, "reference": 1.4, "consensus": None, "reference+consensus": 1.6}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
 
-
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
 
 def inside_share(rows, flags) -> tuple[float, int]:
     """Share of the flags' characters inside an expert span (any severity), and the characters counted."""
@@ -47,7 +43,6 @@ def inside_share(rows, flags) -> tuple[float, int]:
         total += len(span)
     return (inside / total if total else 0.0), total
 
-
 def reliability(rows, flags) -> list[tuple[str, int, float, float]]:
     """Per confidence bin: flags, mean confidence, share of their characters inside an expert span."""
     out = []
@@ -59,7 +54,6 @@ def reliability(rows, flags) -> list[tuple[str, int, float, float]]:
                         share))
     return out
 
-
 def major_shares(rows, flags) -> dict[str, tuple[float, float]]:
     """Per system: share of rows with a major flag, share of rows with an expert major span."""
     flagged = {f.segment for f in flags if f.severity == "major"}
@@ -70,7 +64,6 @@ def major_shares(rows, flags) -> dict[str, tuple[float, float]]:
         c[1] += i in flagged
         c[2] += any(s == "major" for _, _, s in r.spans)
     return {s: (c[1] / c[0], c[2] / c[0]) for s, c in sorted(out.items())}
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -107,7 +100,6 @@ def main() -> None:
             r = ours / gold if gold else float("inf")
             print(f"    {system:22s} {ours:.3f} / {gold:.3f} = {r:.2f}{'' if 0.75 <= r <= 1.33 else '  OUT'}")
     print(f"\nload average after: {load()}")
-
 
 if __name__ == "__main__":
     main()

@@ -20,19 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import eval.flags.support as support
-from eval.flags import DEFAULT_DETECTORS, Flag, flag_segments, make_detectors
-from eval.flags.calibration import NEAR
-from eval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
+import mteval.flags.support as support
+from mteval.flags import DEFAULT_DETECTORS, Flag, flag_segments, make_detectors
+from mteval.flags.calibration import NEAR
+from mteval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 RULES = [d for d in DEFAULT_DETECTORS if d != "mistranslation"]
 # Without references or other systems, few right flags: the reference-free threshold maximises F1 among those
 # whose precision (all detectors) is at least this.
 MIN_PRECISION = 0.3
-
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15) -> np.ndarray:
     w = np.zeros(x.shape[1])
@@ -43,7 +40,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15)
         w -= np.linalg.solve(hess, grad)
     return w
 
-
 def overlaps(row, f) -> bool:
     """Whether an expert span overlaps the flag (a zero-width flag: lies within NEAR characters of it)."""
     shift = len(row.target) - len(row.target.lstrip())
@@ -51,7 +47,6 @@ def overlaps(row, f) -> bool:
     if s == e:
         return any(gs - NEAR <= s <= ge + NEAR for gs, ge, _ in row.spans)
     return any(gs < e and s < ge for gs, ge, _ in row.spans)
-
 
 def support_flags(data, w_err, w_major, threshold, major_threshold, platt=(1.0, 0.0)) -> list[Flag]:
     """Flags as the detector makes them; `confidence` is raw P(error) with the identity `platt`."""
@@ -67,7 +62,6 @@ def support_flags(data, w_err, w_major, threshold, major_threshold, platt=(1.0, 
                             {}, conf))
     return out
 
-
 def rule_confidence(rows, flags) -> dict[str, float]:
     """Per kind/severity: the share of flags an expert span overlaps."""
     shares: dict[str, list[float]] = {}
@@ -75,7 +69,6 @@ def rule_confidence(rows, flags) -> dict[str, float]:
         shares.setdefault(f"{f.kind}/{f.severity}", []).append(float(overlaps(rows[f.segment], f)))
     # Laplace-smoothed towards 0.5 so a kind seen a few times does not claim certainty.
     return {k: round((sum(v) + 1) / (len(v) + 2), 3) for k, v in sorted(shares.items())}
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -142,7 +135,6 @@ def main() -> None:
            "modes": table, "rule_confidence": rule_confidence(rows, rule_flags)}
     support.WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {support.WEIGHTS_FILE}")
-
 
 if __name__ == "__main__":
     main()

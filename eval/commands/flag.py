@@ -68,7 +68,7 @@ def document_lines(path: str, sources: list[str], refs: list[list[str]], tgt_lan
     """A document translation cut into one piece per source line (`eval.resegment`, as `run` does for
     `level: document`): onto the first reference, or without one onto a dictionary sketch of each source line."""
     from ..flags.lexicon import sketch
-    from ..resegment import is_char_level, resegment
+    from ..corpus.resegment import is_char_level, resegment
     from ..textio import read_text
 
     targets = refs[0] if refs else [sketch(line) for line in sources]

@@ -25,6 +25,14 @@ def kinds() -> dict[str, str]:
     return {kind: name for name in DETECTORS.names() for kind in DETECTORS.get(name).kinds}
 
 
+def check_kind(kind: str | None, option: str) -> None:
+    """`ConfigError` naming the known kinds when `kind` (a `--kind`/`--flag` value) is none of them."""
+    from ..errors import ConfigError
+
+    if kind is not None and kind not in kinds():
+        raise ConfigError(f"{option}: unknown flag kind {kind!r} (known: {', '.join(sorted(kinds()))})")
+
+
 def make_detectors(names: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> list[Detector]:
     """Instantiate detectors by name (default: `DEFAULT_DETECTORS`); unknown names raise `ConfigError`."""
     return [DETECTORS.get(name)(options) for name in (DEFAULT_DETECTORS if names is None else names)]
@@ -68,4 +76,4 @@ def build_segments(
 
 
 __all__ = ["DEFAULT_DETECTORS", "DETECTORS", "OPTIONAL_DETECTORS", "SEVERITIES", "Detector", "Flag", "Segment",
-           "build_segments", "check_config", "flag_segments", "kinds", "make_detectors"]
+           "build_segments", "check_config", "check_kind", "flag_segments", "kinds", "make_detectors"]

@@ -84,8 +84,8 @@ class Detector:
 def format_flag(row: dict[str, Any]) -> str:
     """One flag (a flags.jsonl row or `Flag.to_dict()`) as a line of text."""
     where = f"{row['corpus']}/{row['system']} " if "corpus" in row else ""
-    return (f"{where}{row['segment']}:{row['start']}-{row['end']} {row['severity']:5s} "
-            f"{row.get('confidence', 0.0):.2f} {row['kind']}: {row['text']!r} — {row['message']}")
+    return (f"{where}{row['segment']}:{row['start']}-{row['end']} {row['severity']:5s} {row['kind']} "
+            f"{row.get('confidence', 0.0):.2f}: {row['text']!r} — {row['message']}")
 
 
 DETECTORS: Registry[type[Detector]] = Registry("flag detector", ConfigError, group="mteval.detectors")

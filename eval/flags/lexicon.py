@@ -69,13 +69,19 @@ def keys(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def gloss_keys(chinese: str) -> frozenset[str]:
-    """Match keys of the content words of a Chinese word's CC-CEDICT glosses (its characters' if it has none)."""
+    """Match keys of the content words of a Chinese word's CC-CEDICT glosses (its pieces' if it has none)."""
     index, _ = _cedict()
     definitions = index.get(chinese)
     if definitions is None:
         if len(chinese) == 1:
             return frozenset()
-        return frozenset().union(*(gloss_keys(c) for c in chinese))
+        # Not a headword (伊朗核问题): the union of its longest headword pieces, left to right.
+        out, i = set(), 0
+        while i < len(chinese):
+            j = next((j for j in range(len(chinese), i + 1, -1) if chinese[i:j] in index), i + 1)
+            out |= gloss_keys(chinese[i:j])
+            i = j
+        return frozenset(out)
     out: set[str] = set()
     for d in definitions:
         for w in _GLOSS_WORD_RE.findall(_CLASSIFIER_RE.sub("", d)):
