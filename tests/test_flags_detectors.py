@@ -241,6 +241,13 @@ def test_embedding_drift_true_and_false():
              ("普京阐述了俄方立场。", "The recipe calls for two cups of flour and a pinch of salt.")]
     segs = [Segment(i, src, hyp) for i, (src, hyp) in enumerate(pairs)]
     flags = make_detectors(["embedding"])[0].run(segs)
-    assert [(f.segment, f.kind, f.severity, f.start, f.end) for f in flags] == [(4, "meaning-drift", "minor", 0,
+    whole = [f for f in flags if "similarity" in f.evidence]
+    assert [(f.segment, f.kind, f.severity, f.start, f.end) for f in whole] == [(4, "meaning-drift", "minor", 0,
                                                                                   len(pairs[4][1]))]
-    assert flags[0].evidence["similarity"] < flags[0].evidence["median"]
+    assert whole[0].evidence["similarity"] < whole[0].evidence["median"]
+    # Phrase level: removing an added phrase brings the output closer to the source.
+    seg = Segment(0, "拜登提议在第三国举行峰会。", "Biden proposed holding a summit in a third country, and ate some delicious pizza.")
+    phrases = [f.text for f in make_detectors(["embedding"])[0].run([seg]) if "gain" in f.evidence]
+    assert phrases and all(p in "and ate some delicious pizza" for p in phrases)
+    clean = Segment(0, "拜登提议在第三国举行峰会。", "Biden proposed holding a summit in a third country.")
+    assert [f for f in make_detectors(["embedding"])[0].run([clean]) if "gain" in f.evidence] == []

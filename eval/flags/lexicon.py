@@ -140,7 +140,7 @@ def transliterates(name: str, chinese: str) -> bool:
 @dataclass
 class Alignment:
     """For each output word, the index of a source word it renders (or -1); for each source word, whether the
-    output renders it."""
+    output renders it. Shared by the detectors of a segment (cached): do not modify."""
 
     hyp_words: list[tuple[int, int, str]]
     src_words: tuple[SourceWord, ...]
@@ -148,6 +148,7 @@ class Alignment:
     rendered: list[bool]
 
 
+@lru_cache(maxsize=4096)
 def align(source: str, hypothesis: str) -> Alignment:
     """Dictionary alignment of an English output to its Chinese source (first matching source word, left to right,
     preferring the source word at the most similar relative position)."""
