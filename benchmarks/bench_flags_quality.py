@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mteval.flags import flag_segments, make_detectors
+from mteval.flags.calibration import NEAR
 from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
@@ -43,15 +44,26 @@ def inside_share(rows, flags) -> tuple[float, int]:
         total += len(span)
     return (inside / total if total else 0.0), total
 
-def reliability(rows, flags) -> list[tuple[str, int, float, float]]:
-    """Per confidence bin: flags, mean confidence, share of their characters inside an expert span."""
+def overlaps(row, f) -> bool:
+    """Whether an expert span overlaps the flag (zero-width: lies within NEAR characters), as calibrated."""
+    shift = len(row.target) - len(row.target.lstrip())
+    s, e = f.start + shift, f.end + shift
+    if s == e:
+        return any(gs - NEAR <= s <= ge + NEAR for gs, ge, _ in row.spans)
+    return any(gs < e and s < ge for gs, ge, _ in row.spans)
+
+
+def reliability(rows, flags) -> list[tuple[str, int, float, float, float]]:
+    """Per confidence bin: flags, mean confidence, share of flags an expert span overlaps (what confidence
+    estimates), share of their characters inside expert spans."""
     out = []
     for lo, hi in zip(BINS, BINS[1:]):
         chosen = [f for f in flags if lo <= f.confidence < hi]
         if chosen:
             share, _ = inside_share(rows, chosen)
+            hit = float(np.mean([overlaps(rows[f.segment], f) for f in chosen]))
             out.append((f"{lo:.1f}–{min(hi, 1.0):.1f}", len(chosen), float(np.mean([f.confidence for f in chosen])),
-                        share))
+                        hit, share))
     return out
 
 def major_shares(rows, flags) -> dict[str, tuple[float, float]]:
@@ -92,9 +104,10 @@ def main() -> None:
         ranked = sorted(flags, key=lambda f: -f.confidence)
         top, chars = inside_share(rows, ranked[:max(1, len(ranked) // 10)])
         print(f"  10% most confident flags: {top:.3f} of {chars} characters inside expert spans (target ≥ 0.5)")
-        print("  reliability: confidence bin, flags, mean confidence, share of characters inside expert spans")
-        for label, n, conf, share in reliability(rows, flags):
-            print(f"    {label}  {n:6d}  {conf:.3f}  {share:.3f}")
+        print("  reliability: confidence bin, flags, mean confidence, share overlapped by an expert span, share of "
+              "characters inside expert spans")
+        for label, n, conf, hit, share in reliability(rows, flags):
+            print(f"    {label}  {n:6d}  {conf:.3f}  {hit:.3f}  {share:.3f}")
         print("  per system: rows with a major flag / rows with an expert major (ratio, target 0.75–1.33)")
         for system, (ours, gold) in major_shares(rows, flags).items():
             r = ours / gold if gold else float("inf")

