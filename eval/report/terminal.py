@@ -46,7 +46,8 @@ def diff_text(reference: str, hypothesis: str, plain: bool) -> Text:
 def _flag_line(flag: Flag) -> Text:
     line = Text("! ")
     line.append(f"{flag.severity} {flag.kind}", style=FLAG_STYLES[flag.severity])
-    line.append(f" {flag.confidence or 0.0:.2f} [{flag.start}:{flag.end}] {flag.text!r}: {flag.message}")
+    confidence = "" if flag.confidence is None else f" {flag.confidence:.2f}"
+    line.append(f"{confidence} [{flag.start}:{flag.end}] {flag.text!r}: {flag.message}")
     return line
 
 

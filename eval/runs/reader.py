@@ -261,7 +261,8 @@ def _add_flags(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None
         if row["severity"] not in SEVERITIES:
             raise RunError(f"{where}: severity must be major or minor, got {row['severity']!r}")
         flag = Flag(seg, start, end, row["severity"], str(row["kind"]), str(row["message"]), row["text"],
-                    row.get("evidence") or {}, float(row.get("confidence") or 0.0))
+                    row.get("evidence") or {},
+                    None if row.get("confidence") is None else float(row["confidence"]))
         view.flags.setdefault(row["system"], {}).setdefault(seg, []).append(flag)
     for view in views.values():
         for by_seg in view.flags.values():
