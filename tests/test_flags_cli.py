@@ -41,6 +41,37 @@ def test_flag_command_on_the_seed(seed_hyp, capsys):
     assert any(r["kind"] == "terminology" and r["text"] == "strategic and stable dialogue" for r in rows)
 
 
+SEED_MAJORS = ("relax. intense situation", "Stable and predictable collaborative relationship.",
+               "strategic and stable dialogue")
+
+
+def test_seed_flags_few_and_right(seed_hyp, capsys):
+    """The seed MT with its reference and glossary: the three real errors major, no major flag on a clean
+    sentence, every flag with a confidence. (The issue's ≤ 12 flags in all is not reached: see README.)"""
+    main(["flag", "--src", str(SEED / "source.zh"), "--hyp", str(seed_hyp), "--ref", str(SEED / "reference.en"),
+          "--glossary", str(SEED / "glossary.tsv")])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    majors = [r for r in rows if r["severity"] == "major"]
+    assert all(any(r["text"] == text for r in majors) for text in SEED_MAJORS)
+    assert {r["segment"] for r in majors} <= BROKEN | {8}  # 8: strategic and stable dialogue
+    assert all(0 < r["confidence"] <= 1 for r in rows)
+
+
+def test_flag_document_level_without_reference(capsys):
+    """`--level document` cuts the document MT onto the source lines (no reference: a dictionary sketch)."""
+    assert main(["flag", "--src", str(SEED / "source.zh"), "--hyp", str(SEED / "seed-mt.en.txt"),
+                 "--level", "document", "--detectors", "broken-sentence,fragment"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["segment"], r["text"]) for r in rows] == [
+        (4, "Stable and predictable collaborative relationship."), (6, "relax. intense situation")]
+
+
+def test_unknown_kind_lists_the_known_ones(tmp_path, capsys):
+    assert main(["flags", str(tmp_path), "--kind", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown flag kind 'nope'" in err and "mistranslation" in err and "wrong-entity" in err
+
+
 def test_flag_reference_free_text_format(seed_hyp, capsys):
     assert main(["flag", "--src", str(SEED / "source.zh"), "--hyp", str(seed_hyp), "-f", "text"]) == 0
     out = capsys.readouterr().out
@@ -52,7 +83,7 @@ def test_flag_api_with_other_systems():
     hyp = ["Biden called on Russia to relax. intense situation."]
     others = {f"s{i}": ["Biden called on Russia to de-escalate tensions."] for i in range(4)}
     rows = flag(src, hyp, others=others)
-    assert {r["kind"] for r in rows} >= {"broken-sentence", "no-consensus"}
+    assert {r["kind"] for r in rows} >= {"broken-sentence", "mistranslation"}
     assert all(hyp[0][r["start"]:r["end"]] == r["text"] for r in rows)
 
 

@@ -107,8 +107,10 @@ def test_cli_pipe_output_and_exit_codes(seed_run, capsys):
     assert main(["inspect", str(seed_run), "--severity", "major", "--width", "100"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("== xinhua-2021-04-13 · segment 6 · id 6\n") and "\x1b[" not in out
-    assert main(["inspect", str(seed_run), "--flag", "no-such-kind"]) == 1
+    assert main(["inspect", str(seed_run), "--flag", "repetition"]) == 1
     assert "no segment matches" in capsys.readouterr().err
+    assert main(["inspect", str(seed_run), "--flag", "no-such-kind"]) == 2
+    assert "unknown flag kind 'no-such-kind' (known: brackets, broken-sentence, fragment" in capsys.readouterr().err
     assert main(["inspect", str(seed_run), "--by", "comet"]) == 2
     assert "no sentence scores for 'comet' (known: bleu, chrf, chrf++, ter)" in capsys.readouterr().err
     assert main(["inspect", str(seed_run), "--system", "nope"]) == 2

@@ -20,9 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="another system's output of the same source, for consensus flags (repeatable)")
     p.add_argument("--src-lang", default=None, help="source language (default: SRC's suffix, else zh)")
     p.add_argument("--tgt-lang", default=None, help="target language (default: HYP's suffix, else en)")
-    p.add_argument("--glossary", metavar="TSV", help="glossary: source term<TAB>allowed form|allowed form")
+    p.add_argument("--level", choices=("segment", "document"), default="segment",
+                   help="document: HYP is one document translation, re-segmented onto the source lines as `run` "
+                        "does (onto the first --ref, else onto a dictionary sketch of the source)")
+    p.add_argument("--glossary", metavar="TSV", help="glossary: source term<TAB>allowed form|allowed form[<TAB>major]")
     p.add_argument("--detectors", metavar="LIST",
                    help=f"comma-separated detectors (default: all but embedding): {', '.join(DETECTORS.names())}")
+    p.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
+                   help="only flags whose confidence (0–1) is at least P")
     p.add_argument("--format", "-f", choices=("jsonl", "text"), default="jsonl")
     p.set_defaults(func=main)
 
@@ -33,8 +38,13 @@ def main(args: argparse.Namespace) -> int:
     from ..lang import lang_from_suffix
     from ..textio import check_aligned, read_lines
 
-    src, hyp = read_lines(args.src), read_lines(args.hyp)
+    src = read_lines(args.src)
     refs = [read_lines(path) for path in args.ref]
+    tgt_lang = args.tgt_lang or lang_from_suffix(args.hyp) or "en"
+    if args.level == "document":
+        hyp = document_lines(args.hyp, src, refs, tgt_lang)
+    else:
+        hyp = read_lines(args.hyp)
     others = {}
     for item in args.other:
         name, sep, path = item.partition("=")
@@ -45,8 +55,21 @@ def main(args: argparse.Namespace) -> int:
                    *((f"--other {name}", lines) for name, lines in others.items())])
     flags = flag(src, hyp, refs, others,
                  src_lang=args.src_lang or lang_from_suffix(args.src) or "zh",
-                 tgt_lang=args.tgt_lang or lang_from_suffix(args.hyp) or "en",
-                 detectors=args.detectors.split(",") if args.detectors else None, glossary=args.glossary)
+                 tgt_lang=tgt_lang, detectors=args.detectors.split(",") if args.detectors else None,
+                 glossary=args.glossary)
     for row in flags:
+        if row["confidence"] < args.min_confidence:
+            continue
         print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
     return 0
+
+
+def document_lines(path: str, sources: list[str], refs: list[list[str]], tgt_lang: str) -> list[str]:
+    """A document translation cut into one piece per source line (`eval.resegment`, as `run` does for
+    `level: document`): onto the first reference, or without one onto a dictionary sketch of each source line."""
+    from ..flags.lexicon import sketch
+    from ..corpus.resegment import is_char_level, resegment
+    from ..textio import read_text
+
+    targets = refs[0] if refs else [sketch(line) for line in sources]
+    return resegment(read_text(path), targets, char_level=is_char_level(tgt_lang))

@@ -12,16 +12,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("rundir", metavar="RUN_DIR")
     p.add_argument("--corpus", help="only this corpus")
     p.add_argument("--system", help="only this system")
-    p.add_argument("--kind", help="only this kind of flag (e.g. broken-sentence, number, unsupported)")
+    p.add_argument("--kind", help="only this kind of flag (e.g. broken-sentence, number, mistranslation)")
     p.add_argument("--severity", choices=("major", "minor"), help="only this severity")
+    p.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
+                   help="only flags whose confidence (0–1) is at least P")
+    p.add_argument("--sort", choices=("segment", "confidence"), default="segment",
+                   help="order: by segment (default) or most confident first")
     p.add_argument("--format", "-f", choices=("text", "jsonl"), default="text")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..flags import check_kind
     from ..flags.base import format_flag
     from ..runs.reader import Run
 
-    for row in Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity):
+    check_kind(args.kind, "--kind")
+    rows = Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity, args.min_confidence)
+    if args.sort == "confidence":
+        rows.sort(key=lambda r: -r["confidence"])
+    for row in rows:
         print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
     return 0

@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segment", nargs="+", action="extend", metavar="ID", help="only these segment ids")
     p.add_argument("--flag", metavar="KIND", help="only segments with a flag of this kind")
     p.add_argument("--severity", choices=("major", "minor"), help="only segments with a flag of this severity")
+    p.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
+                   help="show only flags whose confidence (0–1) is at least P (most confident first)")
     p.add_argument("--worst", type=int, metavar="N",
                    help="the N worst segments per corpus by the mean sentence score of the selected systems")
     p.add_argument("--by", metavar="METRIC", help="metric for --worst (default: the first); alone, sorts by it")
@@ -29,13 +31,20 @@ def main(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from ..errors import RunError
+    from ..flags import check_kind
     from ..report.select import select
     from ..report.terminal import render
     from ..runs.reader import Run
 
     if args.worst is not None and args.worst < 1:
         raise RunError("--worst: expected a positive number of segments")
+    check_kind(args.flag, "--flag")
     run = Run.open(args.run_dir, args.corpus)
+    if args.min_confidence:
+        for view in run.corpora.values():
+            for by_seg in view.flags.values():
+                for seg, flags in by_seg.items():
+                    by_seg[seg] = [f for f in flags if (f.confidence or 0.0) >= args.min_confidence]
     selections = select(run, corpus=args.corpus, systems=args.system, segments=args.segment, flag=args.flag,
                         severity=args.severity, worst=args.worst, by=args.by)
     console = Console(width=args.width, highlight=False)

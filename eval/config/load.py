@@ -30,8 +30,8 @@ SIGNIFICANCE_OPTIONS = [
 ]
 
 FLAGS_OPTIONS = [
-    Option("detectors", "list[str]", "Flag detectors to run (default: every detector but `embedding`; see "
-           "`mteval flag --help`).", default=None, example=["broken-sentence", "number", "reference"]),
+    Option("detectors", "list[str]", "Flag detectors to run (default: every detector but `embedding` and "
+           "`surprisal`; see `mteval flag --help`).", default=None, example=["broken-sentence", "number", "mistranslation"]),
     Option("glossary", "str", "Glossary TSV for the `glossary` detector: source term, tab, allowed forms split by bars.",
            default=None, example="corpora/xinhua-2021-04-13/glossary.tsv"),
 ]

@@ -10,22 +10,32 @@ from pathlib import Path
 from typing import Any
 
 from ..config.schema import Located
-from . import boundary, brackets, embedding, glossary, hallucination, numbers, script, support, xcomet  # noqa: F401
+from . import (  # noqa: F401
+    boundary, brackets, embedding, entity, glossary, hallucination, numbers, omission, script, support, surprisal, xcomet)
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
+from .calibration import calibrate
 
 DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
-                     "brackets", "glossary", "reference", "consensus")
-OPTIONAL_DETECTORS = ("embedding", "xcomet")
+                     "brackets", "glossary", "entity", "omission", "mistranslation")
+OPTIONAL_DETECTORS = ("embedding", "surprisal", "xcomet")
+
+
+def kinds() -> dict[str, str]:
+    """Every flag kind → the detector that writes it (one vocabulary: most kinds are their detector's name)."""
+    return {kind: name for name in DETECTORS.names() for kind in DETECTORS.get(name).kinds}
+
+
+def check_kind(kind: str | None, option: str) -> None:
+    """`ConfigError` naming the known kinds when `kind` (a `--kind`/`--flag` value) is none of them."""
+    from ..errors import ConfigError
+
+    if kind is not None and kind not in kinds():
+        raise ConfigError(f"{option}: unknown flag kind {kind!r} (known: {', '.join(sorted(kinds()))})")
 
 
 def make_detectors(names: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> list[Detector]:
     """Instantiate detectors by name (default: `DEFAULT_DETECTORS`); unknown names raise `ConfigError`."""
-    names = list(DEFAULT_DETECTORS if names is None else names)
-    detectors = [DETECTORS.get(name)(options) for name in names]
-    for det in detectors:
-        if isinstance(det, support.ReferenceSupport):
-            det.consensus_active = "consensus" in names
-    return detectors
+    return [DETECTORS.get(name)(options) for name in (DEFAULT_DETECTORS if names is None else names)]
 
 
 def check_config(spec: dict[str, Any], loc: Located) -> None:
@@ -43,8 +53,8 @@ def check_config(spec: dict[str, Any], loc: Located) -> None:
 
 
 def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) -> list[Flag]:
-    """All flags of all detectors, sorted by segment and offset."""
-    flags = [f for det in detectors for f in det.run(segments)]
+    """All flags of all detectors with their calibrated confidence, sorted by segment and offset."""
+    flags = calibrate([f for det in detectors for f in det.run(segments)])
     return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
 
 
@@ -66,4 +76,4 @@ def build_segments(
 
 
 __all__ = ["DEFAULT_DETECTORS", "DETECTORS", "OPTIONAL_DETECTORS", "SEVERITIES", "Detector", "Flag", "Segment",
-           "build_segments", "check_config", "flag_segments", "make_detectors"]
+           "build_segments", "check_config", "check_kind", "flag_segments", "kinds", "make_detectors"]

@@ -14,7 +14,9 @@ SEVERITIES = ("minor", "major")
 
 @dataclass
 class Flag:
-    """One flagged span: `start`/`end` are character offsets into the stripped hypothesis (end exclusive)."""
+    """One flagged span: `start`/`end` are character offsets into the stripped hypothesis (end exclusive; equal for a
+    zero-width flag where something is missing); `confidence` is the estimated probability (0–1) that an expert
+    reviewer marks an error there, calibrated on held-out MQM data (`calibration.py`)."""
 
     segment: int
     start: int
@@ -24,10 +26,12 @@ class Flag:
     message: str
     text: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"segment": self.segment, "start": self.start, "end": self.end, "severity": self.severity,
-                "kind": self.kind, "message": self.message, "text": self.text, "evidence": self.evidence}
+                "kind": self.kind, "confidence": round(self.confidence or 0.0, 3), "message": self.message,
+                "text": self.text, "evidence": self.evidence}
 
 
 @dataclass
@@ -42,19 +46,23 @@ class Segment:
     src_lang: str = "zh"
     tgt_lang: str = "en"
 
-    def flag(self, start: int, end: int, severity: str, kind: str, message: str, **evidence: Any) -> Flag:
-        """A flag on hypothesis[start:end] of this segment."""
-        return Flag(self.index, start, end, severity, kind, message, self.hypothesis[start:end], evidence)
+    def flag(self, start: int, end: int, severity: str, kind: str, message: str, confidence: float | None = None,
+             **evidence: Any) -> Flag:
+        """A flag on hypothesis[start:end] of this segment; without `confidence`, `flag_segments` sets the
+        calibrated confidence of its kind and severity."""
+        return Flag(self.index, start, end, severity, kind, message, self.hypothesis[start:end], evidence, confidence)
 
 
 class Detector:
-    """A flag detector. `needs` names the evidence it requires ("references", "others"); `run` flags a batch.
+    """A flag detector. `kinds` are the flag kinds it writes; `needs` names the evidence it requires ("references",
+    "others"); `run` flags a batch.
 
     Detectors are constructed once per run with the shared options (e.g. the glossary) and must be cheap to
     construct; heavy models load lazily on first use.
     """
 
     name: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]]
     needs: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
 
@@ -76,8 +84,8 @@ class Detector:
 def format_flag(row: dict[str, Any]) -> str:
     """One flag (a flags.jsonl row or `Flag.to_dict()`) as a line of text."""
     where = f"{row['corpus']}/{row['system']} " if "corpus" in row else ""
-    return (f"{where}{row['segment']}:{row['start']}-{row['end']} {row['severity']:5s} {row['kind']}: "
-            f"{row['text']!r} — {row['message']}")
+    return (f"{where}{row['segment']}:{row['start']}-{row['end']} {row['severity']:5s} {row['kind']} "
+            f"{row.get('confidence', 0.0):.2f}: {row['text']!r} — {row['message']}")
 
 
 DETECTORS: Registry[type[Detector]] = Registry("flag detector", ConfigError, group="mteval.detectors")

@@ -45,6 +45,7 @@ class BrokenSentence(Detector):
     """A sentence-final mark followed by a lower-case word: a phrase cut in two (major: the text breaks)."""
 
     name = "broken-sentence"
+    kinds = ("broken-sentence",)
     description = "a full stop inside a phrase ('relax. intense situation')"
 
     def detect(self, segment: Segment) -> list[Flag]:
@@ -68,6 +69,7 @@ class Fragment(Detector):
     sentence: the translation split it; minor otherwise)."""
 
     name = "fragment"
+    kinds = ("fragment",)
     description = "verbless sentence fragment after another sentence"
 
     def detect(self, segment: Segment) -> list[Flag]:

@@ -37,6 +37,7 @@ class Brackets(Detector):
     """A bracket or quote with no partner when the source's marks are balanced (minor: the text is damaged)."""
 
     name = "brackets"
+    kinds = ("brackets",)
     description = "unbalanced quotes and brackets relative to the source"
 
     def detect(self, segment: Segment) -> list[Flag]:

@@ -1,4 +1,7 @@
-"""Terminology: a source term from a TSV glossary whose translation uses none of the allowed target forms."""
+"""Terminology: a source term from a TSV glossary whose translation uses none of the allowed target forms.
+
+Glossary lines: `source term<TAB>form|form…[<TAB>major|minor]` (severity default minor: a term whose
+mistranslation changes meaning, such as 战略稳定对话 "strategic stability dialogue", is major)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..textio import read_text
-from .base import DETECTORS, Detector, Flag, Segment
+from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
+from .lexicon import align
 from .text import words
 
 _NORM_RE = re.compile(r"[\s\-‐–]+")
@@ -18,21 +22,27 @@ class Term:
     source: str
     targets: tuple[str, ...]
     line: int
+    severity: str = "minor"
 
 
 def load_glossary(path: str) -> tuple[Term, ...]:
-    """Read `source term<TAB>form|form…` lines (# comments and blank lines allowed); longest source terms first.
+    """Read `source term<TAB>form|form…[<TAB>severity]` lines (# comments and blank lines allowed); longest source
+    terms first.
 
     Read afresh on every call (once per run): an edited glossary is never served from memory."""
     terms = []
     for n, line in enumerate(read_text(path).split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        src, sep, forms = line.partition("\t")
+        src, sep, rest = line.partition("\t")
+        forms, _, severity = rest.partition("\t")
         targets = tuple(f.strip() for f in forms.split("|") if f.strip())
         if not sep or not src.strip() or not targets:
-            raise ConfigError(f"{path}:{n}: expected 'source term<TAB>allowed form|allowed form…'")
-        terms.append(Term(src.strip(), targets, n))
+            raise ConfigError(f"{path}:{n}: expected 'source term<TAB>allowed form|allowed form…[<TAB>major|minor]'")
+        severity = severity.strip() or "minor"
+        if severity not in SEVERITIES:
+            raise ConfigError(f"{path}:{n}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        terms.append(Term(src.strip(), targets, n, severity))
     if not terms:
         raise ConfigError(f"{path}: glossary has no terms")
     return tuple(sorted(terms, key=lambda t: -len(t.source)))
@@ -66,10 +76,12 @@ def closest_window(hyp: str, form: str) -> tuple[int, int, float]:
 
 @DETECTORS.register("glossary")
 class Glossary(Detector):
-    """A glossary term of the source not translated with an allowed form (minor: terminology). The flag sits on
-    the output words closest to an allowed form, or on the whole output when none is close."""
+    """A glossary term of the source not translated with an allowed form (the term's severity, default minor). The
+    flag sits on the output words closest to an allowed form, else on the words that render the term by dictionary,
+    else zero-width after the output word aligned with the source just before the term."""
 
     name = "glossary"
+    kinds = ("terminology",)
     description = "glossary / terminology violations (needs a glossary TSV)"
 
     def __init__(self, options: dict | None = None) -> None:
@@ -95,8 +107,20 @@ class Glossary(Detector):
                 continue
             start, end, score = max((closest_window(segment.hypothesis, f) for f in term.targets), key=lambda w: w[2])
             if score < 0.5:
-                start, end = 0, len(segment.hypothesis)
-            flags.append(segment.flag(start, end, "minor", "terminology",
+                start, end = rendering(segment, at, at + len(term.source))
+            flags.append(segment.flag(start, end, term.severity, "terminology",
                                       f"{term.source} should be translated as {' | '.join(repr(t) for t in term.targets)}",
                                       term=term.source, allowed=list(term.targets), glossary_line=term.line))
         return flags
+
+
+def rendering(segment: Segment, start: int, end: int) -> tuple[int, int]:
+    """The output words that render source[start:end] by dictionary (first to last), or a zero-width span after
+    the last output word rendering the source before it (0 when none does)."""
+    a = align(segment.source, segment.hypothesis)
+    inside = [i for i, j in enumerate(a.hyp_to_src) if j >= 0 and start <= a.src_words[j].start < end]
+    if inside:
+        return a.hyp_words[inside[0]][0], a.hyp_words[inside[-1]][1]
+    before = [i for i, j in enumerate(a.hyp_to_src) if j >= 0 and a.src_words[j].end <= start]
+    at = a.hyp_words[max(before, key=lambda i: (a.hyp_to_src[i], i))][1] if before else 0
+    return at, at

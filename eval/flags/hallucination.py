@@ -27,6 +27,7 @@ class Repetition(Detector):
     source does not repeat it (major: invented text)."""
 
     name = "repetition"
+    kinds = ("repetition",)
     description = "repetition loops"
 
     def detect(self, segment: Segment) -> list[Flag]:
@@ -55,6 +56,7 @@ class LengthRatio(Detector):
     systems, or else from the language pair's typical ratio. Major: content is missing or invented."""
 
     name = "length"
+    kinds = ("omission", "over-generation")
     description = "length-ratio outliers (omission / over-generation)"
 
     def detect(self, segment: Segment) -> list[Flag]:

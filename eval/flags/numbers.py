@@ -6,10 +6,7 @@ import re
 
 from .base import DETECTORS, Detector, Flag, Segment
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_LARGE = {"万": 10**4, "亿": 10**8}
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 _CN_NUM_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?:[万亿][零〇一二两三四五六七八九十百千]*)*[万亿]?")
 # An Arabic number (1,000 / 2.8 / 50%), optionally followed by a Chinese unit (3万, 2.8亿, 1100多万, 6成 = 60%).
 _SRC_ARABIC_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*[多余]?(万亿|万|亿|千|百|成)?")
@@ -34,22 +31,19 @@ _WORD_VALUES.update({w: float(i) for i, w in enumerate(_MONTHS.split(), 1)})
 _WORD_RE = re.compile(r"[a-z]+")
 
 
-def chinese_value(text: str) -> float:
-    """Value of a Chinese numeral such as 十三, 两千零二十, 二〇二一, 三万五千, 1.5 is not handled here."""
-    if all(c in _CN_DIGITS for c in text) and len(text) > 1:
-        return float("".join(str(_CN_DIGITS[c]) for c in text))  # 二〇二一 → 2021
-    total = section = 0.0
-    digit = 0.0
-    for c in text:
-        if c in _CN_DIGITS:
-            digit = _CN_DIGITS[c]
-        elif c in _CN_SMALL:
-            section += (digit or 1) * _CN_SMALL[c]
-            digit = 0
-        elif c in _CN_LARGE:
-            total = (total + section + digit) * _CN_LARGE[c]
-            section = digit = 0
-    return total + section + digit
+def chinese_values(text: str) -> tuple[float, ...]:
+    """Values a Chinese numeral can stand for (cn2an): 十三 → 13, 二〇二一 → 2021, 三万五千 → 35000. Two or three
+    bare digits are a date abbreviation, month then day (六一 = June 1, 九一八 = September 18), not 61 or 918."""
+    import cn2an
+
+    if 2 <= len(text) <= 3 and all(c in _CN_DIGITS for c in text):
+        month, day = _CN_DIGITS[text[0]], int("".join(str(_CN_DIGITS[c]) for c in text[1:]))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return (float(month), float(day))
+    try:
+        return (float(cn2an.cn2an(text, "smart")),)
+    except ValueError:
+        return ()
 
 
 def source_numbers(source: str) -> set[float]:
@@ -61,10 +55,10 @@ def source_numbers(source: str) -> set[float]:
         factor = {"万亿": 10**12, "万": 10**4, "亿": 10**8, "千": 10**3, "百": 100, "成": 10}.get(unit, 1)
         values.update({base, base * factor})
     for m in _CN_NUM_RE.finditer(source):
-        value = chinese_value(m.group())
-        values.add(value)
-        if source.startswith("成", m.end()):  # 六成 = 60%
-            values.add(value * 10)
+        for value in chinese_values(m.group()):
+            values.add(value)
+            if source.startswith("成", m.end()):  # 六成 = 60%
+                values.add(value * 10)
     return values
 
 
@@ -91,6 +85,7 @@ class NumberMismatch(Detector):
     lacks (a changed value), minor when the output only adds one."""
 
     name = "number"
+    kinds = ("number",)
     description = "numbers, dates and quantities that do not match the source"
 
     def detect(self, segment: Segment) -> list[Flag]:

@@ -16,6 +16,7 @@ class Untranslated(Detector):
     """Han characters left in a non-CJK translation (major: the reader cannot understand them)."""
 
     name = "untranslated"
+    kinds = ("untranslated",)
     description = "source-script (Han) text in the output"
 
     def applies(self, segment: Segment) -> bool:
@@ -36,6 +37,7 @@ class SourceCopy(Detector):
     """The output is (nearly) the source itself (major: nothing was translated)."""
 
     name = "source-copy"
+    kinds = ("source-copy",)
     description = "source copied into the output"
 
     def applies(self, segment: Segment) -> bool:

@@ -1,4 +1,4 @@
-"""Text helpers shared by the detectors: words with character offsets, a light English stemmer, scripts."""
+"""Text helpers shared by the detectors: words with character offsets, English lemmas (simplemma), scripts."""
 
 from __future__ import annotations
 
@@ -24,20 +24,17 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
 
 
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light English stem: lower case, possessive and common inflections removed (policies → polic...)."""
-    w = word.lower().replace("’", "'")
-    w = w.removesuffix("'s")
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            break
-    return w[:7]
+@lru_cache(maxsize=131072)
+def lemma(word: str) -> str:
+    """The English lemma of a word, lower case, possessive removed (policies → policy, was → be; simplemma)."""
+    import simplemma
+
+    w = word.lower().replace("’", "'").removesuffix("'s")
+    return simplemma.lemmatize(w, lang="en").lower() if w.isalpha() else w
 
 
-def stems(text: str) -> set[str]:
-    return {stem(w) for _, _, w in words(text)}
+def lemmas(text: str) -> set[str]:
+    return {lemma(w) for _, _, w in words(text)}
 
 
 def is_content(word: str) -> bool:

@@ -15,6 +15,7 @@ class XCometSpans(Detector):
     """Error spans predicted by the `xcomet` metric (added to the flag stage when the metric is configured)."""
 
     name = "xcomet"
+    kinds = ("xcomet",)
     description = "error spans predicted by xCOMET (runs with the `xcomet` metric)"
 
     def run(self, segments: Sequence[Segment]) -> list[Flag]:

