@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from ..flags.base import format_flag
     from ..runs.reader import Run
+    from .flagkinds import unmatched_kind
 
     for row in Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity):
         print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
+    if args.kind and (message := unmatched_kind(args.rundir, args.kind)):
+        print(f"mteval flags: {message}", file=sys.stderr)
+        return 1
     return 0

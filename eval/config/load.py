@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, MtevalError
-from .schema import NAME_CHARS, Located, Option, valid_name, validate
+from .schema import NAME_CHARS, REQUIRED, Located, Option, unknown_key, valid_name, validate
 
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
 
@@ -272,6 +273,11 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             if not isinstance(item, dict):
                 raise loc.error(path, f"expected a mapping, got {type(item).__name__}")
             kind = item.get(key, next(o.default for o in common if o.name == key))
+            if kind is REQUIRED:  # e.g. `backnd: file`: name the misspelt key rather than a missing one
+                close = [k for k in item if difflib.get_close_matches(str(k), [key], n=1) and k != key]
+                if close:
+                    raise loc.error(path + (close[0],), unknown_key(str(close[0]), [o.name for o in common]))
+                raise loc.error(path + (key,), f"missing required key (known {key}s: {', '.join(registry.names())})")
             if not isinstance(kind, str):
                 raise loc.error(path + (key,), f"expected str, got {type(kind).__name__} {kind!r}")
             if kind not in registry:
