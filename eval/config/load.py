@@ -214,7 +214,10 @@ def _apply_override(data: dict[str, Any], item: str, origins: dict[tuple, str]) 
             try:
                 step, used = _list_index(node, parts, i)
             except KeyError:
-                raise ConfigError(f"--set {item}: no list item {parts[i]!r} under {'.'.join(parts[:i])}") from None
+                names = [x["name"] for x in node if isinstance(x, dict) and isinstance(x.get("name"), str)]
+                known = f" (names: {', '.join(names)}; or an index 0-{len(node) - 1})" if names else ""
+                raise ConfigError(f"--set {item}: no list item {parts[i]!r} under {'.'.join(parts[:i])}"
+                                  f"{known}") from None
         elif isinstance(node, dict):
             step, used = parts[i], 1
             node.setdefault(step, {} if i + used < len(parts) else None)

@@ -89,8 +89,8 @@ def _legend(scores: Scores) -> str:
     if any("ci" in i for i in infos):
         parts.append("grey: 95% bootstrap CI")
     if any("cluster" in i for i in infos):
-        parts.append(f"{badge(1)}{badge(2)}…: significance clusters ({badge(1)}: not significantly worse than "
-                     "the best)")
+        parts.append(f"{badge(1)} {badge(2)} {badge(3)}: significance clusters ({badge(1)}: not significantly "
+                     "worse than the best)")
     return "; ".join(parts)
 
 
@@ -98,11 +98,12 @@ def print_table(scores: Scores, sort_by: str | None = None, file: TextIO | None 
                 ) -> None:
     """Print one table per corpus to `file` (default stdout), fitting `width` (default: the terminal's)."""
     from rich.console import Console
+    from rich.measure import Measurement
 
     console = Console(file=file or sys.stdout, width=width, highlight=False)
     for corpus, systems in scores.items():
         table = corpus_table(corpus, systems, sort_by, two_lines=False)
-        if console.measure(table).maximum > console.width:
+        if Measurement.get(console, console.options.update_width(10_000), table).maximum > console.width:
             table = corpus_table(corpus, systems, sort_by, two_lines=True)
         console.print(table)
     console.print(_legend(scores), style="dim")
