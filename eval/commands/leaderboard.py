@@ -22,7 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..api import leaderboard
-
     from ..report.table import print_scores
 
     scores = leaderboard(args.runs, corpora=args.corpus, metric=args.metric, format="scores")
