@@ -75,7 +75,7 @@ def bar(label: str, total: int, unit: str = "seg") -> Iterator[Callable[[int], N
     if console is None:
         yield lambda n: None
         elapsed = time.perf_counter() - started
-        detail(f"{label}: {total} {unit} in {elapsed:.1f}s ({total / max(elapsed, 1e-9):.2f} {unit}/s)")
+        detail(f"{label}: {total} {unit} in {elapsed:.1f}s ({total / max(elapsed, 1e-9):.2f}/s)")
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

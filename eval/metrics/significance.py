@@ -146,7 +146,7 @@ def analyse(metrics: list[Metric], stats: dict[str, dict[str, np.ndarray]], sett
     if settings.bootstrap > 0:
         parts: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
         chunks = resample_counts(n, settings.bootstrap, settings.seed)
-        for counts in track(chunks, "bootstrap", settings.bootstrap, "resample", size=len):
+        for counts in track(chunks, "bootstrap", settings.bootstrap, "resamples", size=len):
             rt = (counts.astype(full.dtype) @ full).astype(np.float64)
             for m in metrics:
                 cols = [vector_scores(m, rt[:, a:b]) for mm, _, a, b in blocks if mm is m]
