@@ -108,7 +108,7 @@ def test_cli_pipe_output_and_exit_codes(seed_run, capsys):
     out = capsys.readouterr().out
     assert out.startswith("== xinhua-2021-04-13 · segment 6 · id 6\n") and "\x1b[" not in out
     assert main(["inspect", str(seed_run), "--flag", "no-such-kind"]) == 1
-    assert "no segment matches" in capsys.readouterr().err
+    assert "no flag of kind 'no-such-kind' in " in capsys.readouterr().err
     assert main(["inspect", str(seed_run), "--by", "comet"]) == 2
     assert "no sentence scores for 'comet' (known: bleu, chrf, chrf++, ter)" in capsys.readouterr().err
     assert main(["inspect", str(seed_run), "--system", "nope"]) == 2
