@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _level = NORMAL
+_showing = False  # one live display at a time: a step inside a shown one is not drawn on its own
 T = TypeVar("T")
 
 
@@ -40,12 +41,23 @@ def detail(message: str) -> None:
 
 
 def _console() -> Any | None:
-    """A rich console on stderr when bars should be drawn (a terminal, not quiet), else None."""
-    if _level < NORMAL or not sys.stderr.isatty():
+    """A rich console on stderr when bars should be drawn (a terminal, not quiet, none shown yet), else None."""
+    if _level < NORMAL or _showing or not sys.stderr.isatty():
         return None
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+@contextmanager
+def _live(progress: Any) -> Iterator[Any]:
+    global _showing
+    _showing = True
+    try:
+        with progress:
+            yield progress
+    finally:
+        _showing = False
 
 
 def _rate_eta(unit: str) -> Any:
@@ -81,7 +93,7 @@ def bar(label: str, total: int, unit: str = "seg") -> Iterator[Callable[[int], N
 
     columns = (TextColumn("{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
                _rate_eta(unit), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    with _live(Progress(*columns, console=console)) as progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
 
@@ -106,8 +118,8 @@ def timer(label: str) -> Iterator[None]:
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console) as progress:
+    with _live(Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), TimeElapsedColumn(),
+                        console=console)) as progress:
         task = progress.add_task(label, total=1)
         yield
         progress.update(task, completed=1)

@@ -306,3 +306,13 @@ def test_bar_advances_per_finished_row_inside_one_batch(tmp_path, monkeypatch):
                    device="cpu", prompt={"stop": list("aeiou")}, generation={"max_new_tokens": 12})
     backend.translate(Corpus("c", "zh", "en", SOURCES, []))
     assert sum(calls) == len(SOURCES) and len(calls) > 1  # one batch, reported row by row
+
+
+def test_score_with_bootstrap_on_a_terminal_shows_one_timer(monkeypatch, capsys):
+    """The bootstrap bar inside the scoring timer is not drawn on its own (one live display at a time)."""
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    ref = str(SEED / "reference.en")
+    assert main(["score", "--ref", ref, f"a={ref}", f"b={ref}", "--bootstrap", "200", "-f", "md"]) == 0
+    assert "score: 2 system(s) × bleu, chrf" in screen.getvalue()
+    assert "| a | 100.00 |" in capsys.readouterr().out

@@ -32,18 +32,20 @@ def output_path(output: str) -> str:
 def main(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..errors import RunError
+    from ..progress import timer
     from ..report.html import write_report
     from ..runs.layout import RunDir
 
-    if args.output:
-        path = write_report(args.run_dir, output_path(args.output))
-    else:
-        rundir = RunDir(args.run_dir)
-        if not rundir.root.is_dir():
-            from ..errors import RunError
-            raise RunError(f"{rundir.root}: run folder not found")
-        with rundir.lock():
-            path = write_report(rundir.root)
+    with timer("report: writing"):
+        if args.output:
+            path = write_report(args.run_dir, output_path(args.output))
+        else:
+            rundir = RunDir(args.run_dir)
+            if not rundir.root.is_dir():
+                raise RunError(f"{rundir.root}: run folder not found")
+            with rundir.lock():
+                path = write_report(rundir.root)
     size = Path(path).stat().st_size
     print(f"report: {path} ({size / 1e6:.1f} MB)")
     return 0

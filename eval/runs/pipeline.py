@@ -105,7 +105,8 @@ def prepare(config: Config, rundir: RunDir) -> RunContext:
     """Load every corpus and check every system against it before anything is written."""
     ctx = RunContext(config, rundir, rundir.load_manifest())
     for spec in config.corpora:
-        ctx.corpora[spec["name"]] = load_corpus(spec, ctx.log)
+        with progress.timer(f"corpus: loading {spec['name']}"):
+            ctx.corpora[spec["name"]] = load_corpus(spec, ctx.log)
     for spec in config.systems:
         backend = BACKENDS.get(spec["backend"])(spec)
         ctx.backends[spec["name"]] = backend
@@ -246,7 +247,9 @@ def report(ctx: RunContext) -> None:
         return
     from ..report.html import write_report
 
-    ctx.log(f"report: {write_report(ctx.rundir.root, manifest=ctx.manifest)}")
+    with progress.timer("report: writing report.html"):
+        path = write_report(ctx.rundir.root, manifest=ctx.manifest)
+    ctx.log(f"report: {path}")
 
 
 STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score, "flag": flag,
