@@ -233,7 +233,7 @@ def flag(ctx: RunContext) -> None:
                 progress.detail(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
                                 f"{sum(f.severity == 'minor' for f in flags)} minor")
                 advance(len(corpus))
-        ctx.log(f"flag: {name}: {len(hyps)} system(s), {sum(r['severity'] == 'major' for r in found)} major, "
+        ctx.log(f"flag: {name}: {len(hyps)} system{'s' if len(hyps) != 1 else ''}, {sum(r['severity'] == 'major' for r in found)} major, "
                 f"{sum(r['severity'] == 'minor' for r in found)} minor")
         rows.extend(found)
     atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)})
@@ -289,9 +289,9 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
 def _run_stages(ctx: RunContext, selected: list[str], named: bool, after_stage: Callable[[str], None] | None
                 ) -> None:
     """Run `selected` stages under the run folder's lock, skipping up-to-date ones unless they were `named`."""
-    config, rundir = ctx.config, ctx.rundir
     from ..systems.model import ModelBackend
 
+    config, rundir = ctx.config, ctx.rundir
     with rundir.lock():
         manifest = ctx.manifest
         manifest.update(
