@@ -67,7 +67,8 @@ def score_files(
         if not sep or Path(item).is_file():
             name, path = Path(item).name, item
         if name in systems:
-            raise CorpusError(f"{path}: duplicate system name {name!r}; name it with NAME=PATH")
+            hint = "give each file its own NAME" if sep and name != Path(item).name else "name it with NAME=PATH"
+            raise CorpusError(f"{path}: duplicate system name {name!r}; {hint}")
         lines = read_lines(path)
         check_aligned(files + [(path, lines)])
         systems[name] = lines
@@ -81,13 +82,14 @@ def run(
     stages: Sequence[str] | None = None,
     shard: tuple[int, int] | str | None = None,
     log: Callable[[str], None] | None = None,
+    after_stage: Callable[[str], None] | None = None,
 ) -> Run:
     """Run an evaluation config (a `Config`, or a path to YAML with `overrides` like `"metrics=[bleu]"`) and
     return its results.
 
     `stages` picks stages (default: all of translate, score, flag, report). With `shard=(i, n)` (or `"i/n"`) only
     the i-th of n blocks of every corpus is translated into the translation cache and no run folder is written.
-    Progress lines go to `log` (default: stderr).
+    Progress lines go to `log` (default: stderr); `after_stage(name)` is called as each stage is done.
     """
     from .runs.pipeline import STAGES
     from .runs.pipeline import run as run_pipeline
@@ -102,7 +104,8 @@ def run(
         cfg = config
     else:
         cfg = load_config(config, list(overrides))
-    return Run(run_pipeline(cfg, list(stages) if stages else None, log=log, shard=_shard(shard)).root)
+    rundir = run_pipeline(cfg, list(stages) if stages else None, log=log, shard=_shard(shard), after_stage=after_stage)
+    return Run(rundir.root)
 
 
 def _shard(shard: tuple[int, int] | str | None) -> tuple[int, int] | None:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 
 from .errors import MtevalError
 
 COMMANDS = ("run", "score", "inspect", "report", "cache", "leaderboard", "correlate", "flag", "flags", "flags-eval")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mteval")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -16,17 +27,37 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mteval", description="Machine-translation evaluation: translate, score, flag and inspect."
     )
+    parser.add_argument("--version", action="version", version=f"mteval {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in (only,) if only in COMMANDS else COMMANDS:
         importlib.import_module(f".commands.{name.replace('-', '_')}", __package__).register(sub)
+        verbosity = sub.choices[name].add_mutually_exclusive_group()
+        verbosity.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=0, default=1,
+                               help="print only results and errors (no progress or stage lines)")
+        verbosity.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=2,
+                               help="also print per-system lines, step timings and library warnings")
     return parser
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader of stdout went away (`| head`): send the rest to /dev/null so exit does not raise again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    from . import progress
+
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv[0] if argv else None).parse_args(argv)
+    progress.set_verbosity(args.verbosity)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if args.verbosity < progress.VERBOSE:  # library warnings (numpy, transformers) are noise to a user
+                warnings.simplefilter("ignore")
+            return int(args.func(args) or 0)
     except MtevalError as exc:
         print(f"mteval: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -34,4 +65,5 @@ def main(argv: list[str] | None = None) -> int:
         print("mteval: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _quiet_broken_pipe()
         return 0

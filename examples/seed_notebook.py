@@ -7,9 +7,13 @@ a minute and a half on a CPU); drop the `systems=` override to include it.
 
 # %% Run the seed config: translate (here: read the Xinhua MT document, re-segmented), score, flag, report.
 import json
+import signal
 import sys
 
 import mteval
+
+if hasattr(signal, "SIGPIPE"):  # `python examples/seed_notebook.py | head` ends quietly, as a shell tool does
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 output = sys.argv[1] if len(sys.argv) > 1 else "results/seed-notebook"
 overrides = [

@@ -67,8 +67,8 @@ def main(args: argparse.Namespace) -> int:
 def document_lines(path: str, sources: list[str], refs: list[list[str]], tgt_lang: str) -> list[str]:
     """A document translation cut into one piece per source line (`eval.resegment`, as `run` does for
     `level: document`): onto the first reference, or without one onto a dictionary sketch of each source line."""
-    from ..flags.lexicon import sketch
     from ..corpus.resegment import is_char_level, resegment
+    from ..flags.lexicon import sketch
     from ..textio import read_text
 
     targets = refs[0] if refs else [sketch(line) for line in sources]

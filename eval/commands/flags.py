@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +27,7 @@ def main(args: argparse.Namespace) -> int:
     from ..flags import check_kind
     from ..flags.base import format_flag
     from ..runs.reader import Run
+    from .flagkinds import unmatched_kind
 
     check_kind(args.kind, "--kind")
     rows = Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity, args.min_confidence)
@@ -33,4 +35,7 @@ def main(args: argparse.Namespace) -> int:
         rows.sort(key=lambda r: -r["confidence"])
     for row in rows:
         print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
+    if args.kind and (message := unmatched_kind(args.rundir, args.kind)):
+        print(f"mteval flags: {message}", file=sys.stderr)
+        return 1
     return 0

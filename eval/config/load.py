@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, MtevalError
-from .schema import NAME_CHARS, Located, Option, valid_name, validate
+from .schema import NAME_CHARS, REQUIRED, Located, Option, unknown_key, valid_name, validate
 
 DEFAULT_METRICS = ["bleu", "chrf", "chrf++", "ter"]
 
@@ -217,7 +218,10 @@ def _apply_override(data: dict[str, Any], item: str, origins: dict[tuple, str]) 
             try:
                 step, used = _list_index(node, parts, i)
             except KeyError:
-                raise ConfigError(f"--set {item}: no list item {parts[i]!r} under {'.'.join(parts[:i])}") from None
+                names = [x["name"] for x in node if isinstance(x, dict) and isinstance(x.get("name"), str)]
+                known = f" (names: {', '.join(names)}; or an index 0-{len(node) - 1})" if names else ""
+                raise ConfigError(f"--set {item}: no list item {parts[i]!r} under {'.'.join(parts[:i])}"
+                                  f"{known}") from None
         elif isinstance(node, dict):
             step, used = parts[i], 1
             node.setdefault(step, {} if i + used < len(parts) else None)
@@ -301,6 +305,11 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             if not isinstance(item, dict):
                 raise loc.error(path, f"expected a mapping, got {type(item).__name__}")
             kind = item.get(key, next(o.default for o in common if o.name == key))
+            if kind is REQUIRED:  # e.g. `backnd: file`: name the misspelt key rather than a missing one
+                close = [k for k in item if difflib.get_close_matches(str(k), [key], n=1) and k != key]
+                if close:
+                    raise loc.error(path + (close[0],), unknown_key(str(close[0]), [o.name for o in common]))
+                raise loc.error(path + (key,), f"missing required key (known {key}s: {', '.join(registry.names())})")
             if not isinstance(kind, str):
                 raise loc.error(path + (key,), f"expected str, got {type(kind).__name__} {kind!r}")
             if kind not in registry:

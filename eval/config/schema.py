@@ -74,6 +74,15 @@ class Located:
         return ConfigError(f"{self.where(path)}: {key}: {message}")
 
 
+def unknown_key(key: str, known: Sequence[str]) -> str:
+    """`unknown key; did you mean 'x'? (known keys here: ...)`."""
+    import difflib
+
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key{hint} (known keys here: {', '.join(sorted(known))})"
+
+
 def _type_ok(value: Any, type_name: str) -> bool:
     if type_name in ("int", "float") and isinstance(value, bool):
         return False
@@ -96,8 +105,7 @@ def validate(
     by_name = {o.name: o for o in options}
     for key in values:
         if key not in by_name:
-            known = ", ".join(sorted(by_name))
-            raise loc.error(path + (key,), f"unknown key (known keys here: {known})")
+            raise loc.error(path + (key,), unknown_key(str(key), by_name))
     out: dict[str, Any] = {}
     for opt in options:
         if opt.name not in values:

@@ -11,7 +11,19 @@ from typing import Any
 
 from ..config.schema import Located
 from . import (  # noqa: F401
-    boundary, brackets, embedding, entity, glossary, hallucination, numbers, omission, script, support, surprisal, xcomet)
+    boundary,
+    brackets,
+    embedding,
+    entity,
+    glossary,
+    hallucination,
+    numbers,
+    omission,
+    script,
+    support,
+    surprisal,
+    xcomet,
+)
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
 from .calibration import calibrate
 

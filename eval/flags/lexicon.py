@@ -23,8 +23,7 @@ _CLASSIFIER_RE = re.compile(r"CL:\S+|\b(?:old|variant|used in|surname|abbr\. for
 _PREFIX = 5
 # Days and months are dates (the number detector's), not names.
 _NOT_NAMES = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december i".split())
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "i"])
 
 
 def _require(module: str):

@@ -218,7 +218,7 @@ class CometMetric(SegmentMetric):
         found = self.cache.get_many(keys) if self.cache is not None else [None] * len(keys)
         todo = list({k: i for i, k in reversed(list(enumerate(keys))) if found[i] is None}.values())
         if todo:
-            from ..systems.model import progress_bar
+            from ..progress import bar as progress_bar
 
             cp = self.checkpoint()
             scorer = _load(cp.ckpt, cp.hparams_file, cp.encoder_dir, _device(self.config["device"], self.name))

@@ -203,7 +203,7 @@ class MetricX(SegmentMetric):
 
     def segment_scores(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                        sources: Sequence[str] | None) -> list[float]:
-        from ..systems.model import progress_bar
+        from ..progress import bar as progress_bar
 
         if self.uses_reference and not references:
             raise MetricError(f"{self.name}: needs references (use metricx-qe for corpora without them)")

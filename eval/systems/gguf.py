@@ -38,6 +38,20 @@ def dequantized_checkpoint(src: ModelSource, key: str) -> Path | None:
     return target if (target / "complete").is_file() else None
 
 
+def load_converted_tokenizer(folder: Path) -> Any:
+    """The converted tokenizer straight from its tokenizer.json, with the special tokens and chat template saved
+    beside it. (AutoTokenizer rebuilds Gemma's 262k-token BPE in Python: about 2.5 times the CPU time.)"""
+    from transformers import PreTrainedTokenizerFast
+
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    special = {k: v for k, v in config.items() if k.endswith("_token") and isinstance(v, str)}
+    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), **special)
+    template = folder / "chat_template.jinja"
+    tokenizer.chat_template = template.read_text(encoding="utf-8") if template.is_file() else config.get(
+        "chat_template")
+    return tokenizer
+
+
 def save_converted(model: Any, tokenizer: Any, target: Path) -> None:
     """Save the de-quantized float32 weights and tokenizer atomically (a folder renamed into place when whole).
 

@@ -6,11 +6,12 @@ and generation stops at `prompt.stop` (a newline by default); `chat: true` uses 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ..config.schema import Located, Option
 from .base import BACKENDS
-from .gguf import GGUF_OPTION, dequantized_checkpoint
+from .gguf import GGUF_OPTION, dequantized_checkpoint, load_converted_tokenizer
 from .model import GENERATION_OPTION, MODEL_OPTIONS, ModelBackend, hf_loading
 from .prompt import (
     PROMPT_OPTIONS,
@@ -55,7 +56,7 @@ class HFCausalBackend(ModelBackend):
         with hf_loading(self.name, "causal", self.spec["model"]):
             kept = dequantized_checkpoint(src, sha) if src.gguf_file and sha else None
             if kept is not None:
-                self.tokenizer = AutoTokenizer.from_pretrained(kept)
+                self.tokenizer = load_converted_tokenizer(kept)
                 self.model = AutoModelForCausalLM.from_pretrained(kept, dtype=torch.float32)
             else:
                 kwargs: dict[str, Any] = {"revision": src.revision}
@@ -69,6 +70,13 @@ class HFCausalBackend(ModelBackend):
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.model.to(self.device()).eval()
 
+    def load_label(self) -> str:
+        src = self.source()
+        if src.gguf_file and self.weights_sha256() and not (converted_dir(self.weights_sha256()) / "complete").is_file():
+            return (f"{self.name}: de-quantizing {src.gguf_file} into {converted_dir(self.weights_sha256()).parent} "
+                    f"(first run only)")
+        return super().load_label()
+
     def generation_kwargs(self, stops: list[str], prompt_len: int) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"do_sample": False, "num_beams": 1, "max_new_tokens": 256,
                                   "pad_token_id": self.tokenizer.pad_token_id}
@@ -76,7 +84,8 @@ class HFCausalBackend(ModelBackend):
         if stops:
             from transformers import StoppingCriteriaList
 
-            kwargs["stopping_criteria"] = StoppingCriteriaList([_stop_on_text(self.tokenizer, prompt_len, stops)])
+            kwargs["stopping_criteria"] = StoppingCriteriaList([
+                _stop_on_text(self.tokenizer, prompt_len, stops, self.segments_done)])
         return kwargs
 
     def translate_batch(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
@@ -93,15 +102,21 @@ class HFCausalBackend(ModelBackend):
         return [cut_at_stop(t, prompt.stop) for t in decoded]
 
 
-def _stop_on_text(tokenizer: Any, prompt_len: int, stops: list[str]) -> Any:
-    """A stopping criterion: a row is done once its generated text contains a stop string."""
+def _stop_on_text(tokenizer: Any, prompt_len: int, stops: list[str], finished: Callable[[int], None]) -> Any:
+    """A stopping criterion: a row is done once its generated text contains a stop string; `finished(n)` hears
+    of rows as they finish (the progress bar)."""
     import torch
     from transformers import StoppingCriteria
 
     class StopOnText(StoppingCriteria):
+        reported = 0
+
         def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> torch.Tensor:
             texts = tokenizer.batch_decode(input_ids[:, prompt_len:], skip_special_tokens=True)
             done = [reached_stop(t, stops) for t in texts]
+            if sum(done) > self.reported:  # a stop string stays in a finished row's text: the count only grows
+                finished(sum(done) - self.reported)
+                self.reported = sum(done)
             return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
     return StopOnText()

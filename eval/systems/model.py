@@ -6,16 +6,16 @@ Subclasses implement `load()` (heavy imports here, called only when some segment
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import progress
 from ..config.schema import Located, Option
 from ..corpus.base import Corpus
 from ..errors import BackendError
 from .base import Backend
+from .generation import GENERATION_OPTIONS, check_generation
 from .hub import ModelSource, resolve_model
 
 if TYPE_CHECKING:
@@ -36,31 +36,6 @@ MODEL_OPTIONS: list[Option] = [
 GENERATION_OPTION = Option("generation", "dict", "Generation parameters passed to `generate()` (greedy unless set).",
                            default={}, example={"num_beams": 4, "max_new_tokens": 256})
 """The transformers backends' `generate()` parameters."""
-
-
-@contextmanager
-def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar with segments/s on stderr; yields `advance(n)`."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    started = time.perf_counter()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]} seg/s"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=not console.is_terminal) as bar:
-        task = bar.add_task(label, total=total, rate="-")
-
-        def advance(n: int) -> None:
-            done = bar.tasks[0].completed + n
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            bar.update(task, advance=n, rate=f"{rate:.2f}")
-
-        yield advance
-    if not console.is_terminal and total:
-        elapsed = time.perf_counter() - started
-        print(f"{label}: {total} segments in {elapsed:.1f}s ({total / max(elapsed, 1e-9):.2f} seg/s)",
-              file=sys.stderr)
 
 
 @contextmanager
@@ -93,6 +68,8 @@ class ModelBackend(Backend):
     """A backend that runs a model: sorted batches, a translation cache, lazy loading, progress on stderr."""
 
     options: ClassVar[list[Option]] = MODEL_OPTIONS
+    generation_options: ClassVar[tuple[Option, ...] | None] = GENERATION_OPTIONS
+    """The keys `generation:` accepts (None: passed on unchecked, e.g. to a server)."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         super().__init__(spec)
@@ -101,6 +78,8 @@ class ModelBackend(Backend):
         self._source: ModelSource | None = None
         self._loaded = False
         self._identity: dict[str, Any] | None = None
+        self._advance: Callable[[int], None] | None = None
+        self._reported = 0
 
     @classmethod
     def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
@@ -108,6 +87,8 @@ class ModelBackend(Backend):
             raise loc.error(path + ("batch_size",), "must be at least 1")
         if values.get("threads") is not None and values["threads"] < 1:
             raise loc.error(path + ("threads",), "must be at least 1")
+        if cls.generation_options is not None and values.get("generation"):
+            check_generation(values["generation"], cls.generation_options, loc, path + ("generation",))
 
     # -- what subclasses provide -------------------------------------------------------------------------------
 
@@ -121,6 +102,16 @@ class ModelBackend(Backend):
     def params(self) -> dict[str, Any]:
         """Everything besides the weights that determines the output (generation parameters, prompt)."""
         return {"generation": self.spec["generation"]}
+
+    def load_label(self) -> str:
+        """What the progress line says while `load()` runs."""
+        return f"{self.name}: loading {self.spec['model']}"
+
+    def segments_done(self, n: int) -> None:
+        """Called by `translate_batch` as rows of its batch finish, so that the bar moves per segment."""
+        if self._advance is not None and n > 0:
+            self._advance(n)
+            self._reported += n
 
     # -- shared machinery --------------------------------------------------------------------------------------
 
@@ -174,7 +165,8 @@ class ModelBackend(Backend):
                 import torch
 
                 torch.set_num_threads(self.spec["threads"])
-            self.load()
+            with progress.timer(self.load_label()):
+                self.load()
             self._loaded = True
             self.model_loads += 1
 
@@ -200,10 +192,17 @@ class ModelBackend(Backend):
         if todo:
             self.ensure_loaded()
             size = self.spec["batch_size"]
-            with progress_bar(f"{self.name} → {corpus.name}", len(todo)) as advance:
+            with progress.bar(f"{self.name} → {corpus.name}", len(todo)) as advance:
                 for start in range(0, len(todo), size):
                     batch = todo[start:start + size]
-                    hyps = self.translate_batch(batch, corpus.src_lang, corpus.tgt_lang)
+                    self._advance, self._reported = advance, 0
+                    try:
+                        hyps = self.translate_batch(batch, corpus.src_lang, corpus.tgt_lang)
+                    except ValueError as exc:  # e.g. generation options transformers rejects together
+                        raise BackendError(f"system {self.name!r}: generation failed: "
+                                           f"{str(exc).splitlines()[0]}") from None
+                    finally:
+                        self._advance = None
                     if len(hyps) != len(batch) or not all(isinstance(h, str) for h in hyps):
                         raise BackendError(f"system {self.name!r}: backend returned {len(hyps)} outputs for a "
                                            f"batch of {len(batch)}")
@@ -211,5 +210,5 @@ class ModelBackend(Backend):
                     if self.cache:
                         self.cache.put_many(key, corpus.src_lang, corpus.tgt_lang, pairs)
                     done.update(pairs)
-                    advance(len(batch))
+                    advance(max(len(batch) - self._reported, 0))
         return [done[s] for s in sources]

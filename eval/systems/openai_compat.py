@@ -53,6 +53,7 @@ class OpenAIBackend(ModelBackend):
                default={}, example={"max_tokens": 512}),
         Option("prompt", "dict", PROMPT_DOC, default={}, example={"system": "You are a translator."}),
     ]
+    generation_options = None  # request parameters go to the server as they are (servers add their own)
 
     @classmethod
     def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
