@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from ..config.schema import Located, Option
 from .base import BACKENDS
-from .gguf import GGUF_OPTION, dequantized_checkpoint, load_converted_tokenizer
+from .gguf import GGUF_OPTION, converted_dir, dequantized_checkpoint, load_converted_tokenizer
 from .model import GENERATION_OPTION, MODEL_OPTIONS, ModelBackend, hf_loading
 from .prompt import (
     PROMPT_OPTIONS,
@@ -72,8 +72,9 @@ class HFCausalBackend(ModelBackend):
 
     def load_label(self) -> str:
         src = self.source()
-        if src.gguf_file and self.weights_sha256() and not (converted_dir(self.weights_sha256()) / "complete").is_file():
-            return (f"{self.name}: de-quantizing {src.gguf_file} into {converted_dir(self.weights_sha256()).parent} "
+        sha = self.weights_sha256()
+        if src.gguf_file and sha and not (converted_dir(sha) / "complete").is_file():
+            return (f"{self.name}: de-quantizing {src.gguf_file} into {converted_dir(sha).parent} "
                     f"(first run only)")
         return super().load_label()
 
