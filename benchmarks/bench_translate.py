@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 FLORES = ROOT.parent / "shared" / "data" / "testsets-zhen" / "flores200-devtest"
 
-from _load import Sample, load_report, ratio_spread, spread, timed, try_renice  # noqa: E402
+from _load import Sample, load_report, ratio_spread, spread, timed, try_renice
 
 
 def flores_sentences(n: int) -> list[str]:
@@ -115,8 +114,9 @@ def seed_cold_warm(stages: str | None, repeat: int) -> dict:
                 cmd = [sys.executable, "-m", "mteval", "run", "configs/seed.yaml", "--set", f"output={tmp}/seed",
                        "--set", f"cache={tmp}/cache.sqlite"] + (["--stages", stages] if stages else [])
                 for run in ("cold", "warm"):
-                    _, sample = timed(lambda: subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                                                             stderr=subprocess.DEVNULL))
+                    _, sample = timed(lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, check=True,
+                                                                     stdout=subprocess.DEVNULL,
+                                                                     stderr=subprocess.DEVNULL))
                     runs[run].append(sample)
                     manifest = json.loads((Path(tmp) / "seed" / "manifest.json").read_text())
                     out[f"{run}_gemma"] = manifest["translation_cache"]["systems"]["gemma-3-270m"][

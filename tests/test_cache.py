@@ -63,22 +63,23 @@ report: false
 
 def test_hits_misses_and_no_model_load_when_cached(llama: Path, tmp_path: Path) -> None:
     corpus = Corpus("c", "zh", "en", SOURCES[:6] + SOURCES[:2], [])
+    short_prompt = {"examples": []}  # a short prompt: the tiny model's output then depends on the source
     with TranslationCache(tmp_path / "t.sqlite") as cache:
-        first = make("hf-causal", model=str(llama), batch_size=4, generation={"max_new_tokens": 8})
+        first = make("hf-causal", model=str(llama), prompt=short_prompt, batch_size=4, generation={"max_new_tokens": 8})
         first.cache = cache
         out1 = first.translate(corpus)
         assert len(set(out1)) == 6 and out1[6:] == out1[:2]  # one output per distinct source
         assert (cache.hits, cache.misses, first.model_loads) == (0, 8, 1)
         assert cache.count() == 6  # duplicates translated and stored once
-        second = make("hf-causal", model=str(llama), batch_size=2, generation={"max_new_tokens": 8})
+        second = make("hf-causal", model=str(llama), prompt=short_prompt, batch_size=2, generation={"max_new_tokens": 8})
         second.cache = cache
         assert second.translate(corpus) == out1
         assert (cache.hits, cache.misses, second.model_loads) == (8, 8, 0)
-        changed = make("hf-causal", model=str(llama), generation={"max_new_tokens": 9})
+        changed = make("hf-causal", model=str(llama), prompt=short_prompt, generation={"max_new_tokens": 9})
         changed.cache = cache
         changed.translate(corpus)
         assert (cache.misses, changed.model_loads) == (16, 1)  # a generation parameter invalidates
-        other_pair = make("hf-causal", model=str(llama), generation={"max_new_tokens": 8})
+        other_pair = make("hf-causal", model=str(llama), prompt=short_prompt, generation={"max_new_tokens": 8})
         other_pair.cache = cache
         other_pair.translate(Corpus("c", "zh", "de", SOURCES[:1], []))
         assert cache.misses == 17  # languages are part of the key

@@ -54,6 +54,7 @@ def seed_run(tmp_path_factory) -> Path:
                      "--stages", "translate,score"]) == 0
     add_flag(out, 6, FRAGMENT, "major", "broken-sentence", "sentence break inside a phrase")
     add_flag(out, 0, "American", "minor", "reference", "not supported by the reference")
+    add_flag(out, 6, "intense situation.", "minor", "fragment", "overlaps the major flag")
     return out
 
 
