@@ -39,7 +39,8 @@ class Mutation:
 
 MUTATIONS = [
     Mutation("second run draws other resamples", "metrics/significance.py",
-             "rng = np.random.default_rng(seed)", "rng = np.random.default_rng()",
+             "rng = np.random.default_rng(seed)\n    done = 0\n    while done < resamples:",
+             "rng = np.random.default_rng()\n    done = 0\n    while done < resamples:",
              "tests/test_seed_run.py::test_a_second_run_gives_identical_results"),
     Mutation("cache serves a neighbour's entry", "systems/cache.py",
              "out = [found.get(k) for k in keys]", "out = [found.get(k) for k in keys[1:] + keys[:1]]",
