@@ -51,13 +51,15 @@ def ratio_spread(base: list[float], ours: list[float]) -> str:
     return f"{statistics.median(base) / statistics.median(ours):.1f}× (per repeat {min(per):.1f}–{max(per):.1f}×)"
 
 
-def try_renice(increment: int = -5) -> str:
-    """Raise this process's priority if permitted (`nice -n -5`); returns what happened."""
-    try:
-        os.nice(increment)
-        return f"nice {increment}"
-    except OSError:
-        return f"nice {os.nice(0)} (raising priority not permitted)"
+def try_renice(target: int = -5) -> str:
+    """Run at niceness `target` (as `nice -n -5`) if permitted and not already there; returns the niceness."""
+    current = os.nice(0)
+    if current > target:
+        try:
+            os.nice(target - current)
+        except OSError:
+            return f"nice {current} (raising priority not permitted)"
+    return f"nice {os.nice(0)}"
 
 
 @contextmanager
