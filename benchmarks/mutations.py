@@ -8,7 +8,8 @@ at its root and `../shared` a symlink to the real shared data; pytest runs there
 PYTHONPATH (and `python -m mteval` subprocesses start in it), so the mutated code is what every test imports.
 Each row prints killed (the test failed), SURVIVED (it passed: the test cannot see the break) or n/a (the code
 to mutate is not there, e.g. moved by a later change). Also checked: with CI=true a missing ../shared fails a
-test that needs it, without CI it is skipped.
+test that needs it, without CI it is skipped. The backend tests' mutations (T5 `<2en>` prefix skipped, outputs
+swapped after batching, ...) are in `tests/mutate_backends.py`.
 """
 
 from __future__ import annotations
@@ -74,14 +75,6 @@ MUTATIONS = [
     Mutation("MQM overlapping gold spans: the last one wins, not the most severe", "flags/mqm.py",
              "lab[i] = max(lab[i], rank)", "lab[i] = rank",
              "tests/test_flags_mqm.py::test_all_major_baseline"),
-    Mutation("two outputs swapped after batching", "systems/model.py",
-             "hyps = self.translate_batch(batch, corpus.src_lang, corpus.tgt_lang)\n",
-             "hyps = self.translate_batch(batch, corpus.src_lang, corpus.tgt_lang)\n"
-             "                    hyps = hyps[1:2] + hyps[:1] + hyps[2:]\n",
-             "tests/test_backends_hf.py", "issue-17's tests (distinct tiny-model outputs); may pass only after merge"),
-    Mutation("T5 <2en> prefix skipped", "systems/hf_seq2seq.py",
-             "return madlad + \" \"", "return prefix",
-             "tests/test_backends_hf.py", "issue-17's test; may pass only after merge"),
     Mutation("p-values changed slightly", "metrics/significance.py",
              "/ (len(sample_stats) + 1))", "/ (len(sample_stats) + 1.001))",
              "tests/test_significance.py::test_agrees_with_sacrebleu_paired_test[bs]"),
