@@ -19,7 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _load import load_report
 from mteval.cli import main as mteval
 from mteval.report.html import write_report
 
@@ -73,7 +75,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--flags", action="store_true", help="also run the flag stage (slow) and time flag filters")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmpdir:
+    with load_report("report", cores=2), tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         run = build_run(args.shared, tmp, args.flags)
         build = []

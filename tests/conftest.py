@@ -12,14 +12,24 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data. Missing: the test fails in CI (`CI=true`), is skipped on a user's clone."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"shared evaluation data not found: {path}"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: the shared data must be beside the checkout)", pytrace=False)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture
 def shared() -> Path:
-    """../shared/data, or skip with the reason when this checkout has no shared folder beside it."""
-    if not SHARED.is_dir():
-        pytest.skip(f"shared evaluation data not found at {SHARED}")
-    return SHARED
+    """../shared/data (see `shared_path`)."""
+    return shared_path()
 
 
 @pytest.fixture

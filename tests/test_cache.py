@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -18,7 +19,7 @@ from mteval.corpus.base import Corpus
 from mteval.errors import RunError
 from mteval.systems.cache import TranslationCache
 
-from tests.tiny_models import TEXT, save_tiny
+from tests.tiny_models import save_tiny
 
 from .conftest import ROOT
 from .test_backends_hf import make
@@ -26,7 +27,17 @@ from .test_backends_hf import make
 pytest.importorskip("transformers")
 
 N = 160
-SOURCES = [f"{TEXT[i % len(TEXT)]} {i}" for i in range(N)]
+# distinct word sequences the tiny tokenizer knows (digits would all be <unk>): every source gets its own output,
+# so a hit on another segment's cache entry changes the hypotheses
+WORDS = ["俄美总统", "通电话", "讨论", "两国", "关系", "双方", "国际", "热点", "问题", "新华社", "北京", "今天", "天气", "很好"]
+SOURCES = ["".join(words) for words in itertools.islice(itertools.permutations(WORDS, 3), N)]
+
+
+def distinct_outputs(path: Path) -> list[str]:
+    """The hypotheses file of a run, asserted to hold a different output for every (distinct) source."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == N and len(set(lines)) == N == len(set(SOURCES)) and all(lines)
+    return lines
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +63,23 @@ report: false
 
 def test_hits_misses_and_no_model_load_when_cached(llama: Path, tmp_path: Path) -> None:
     corpus = Corpus("c", "zh", "en", SOURCES[:6] + SOURCES[:2], [])
+    short_prompt = {"examples": []}  # a short prompt: the tiny model's output then depends on the source
     with TranslationCache(tmp_path / "t.sqlite") as cache:
-        first = make("hf-causal", model=str(llama), batch_size=4, generation={"max_new_tokens": 8})
+        first = make("hf-causal", model=str(llama), prompt=short_prompt, batch_size=4, generation={"max_new_tokens": 8})
         first.cache = cache
         out1 = first.translate(corpus)
+        assert len(set(out1)) == 6 and out1[6:] == out1[:2]  # one output per distinct source
         assert (cache.hits, cache.misses, first.model_loads) == (0, 8, 1)
         assert cache.count() == 6  # duplicates translated and stored once
-        second = make("hf-causal", model=str(llama), batch_size=2, generation={"max_new_tokens": 8})
+        second = make("hf-causal", model=str(llama), prompt=short_prompt, batch_size=2, generation={"max_new_tokens": 8})
         second.cache = cache
         assert second.translate(corpus) == out1
         assert (cache.hits, cache.misses, second.model_loads) == (8, 8, 0)
-        changed = make("hf-causal", model=str(llama), generation={"max_new_tokens": 9})
+        changed = make("hf-causal", model=str(llama), prompt=short_prompt, generation={"max_new_tokens": 9})
         changed.cache = cache
         changed.translate(corpus)
         assert (cache.misses, changed.model_loads) == (16, 1)  # a generation parameter invalidates
-        other_pair = make("hf-causal", model=str(llama), generation={"max_new_tokens": 8})
+        other_pair = make("hf-causal", model=str(llama), prompt=short_prompt, generation={"max_new_tokens": 8})
         other_pair.cache = cache
         other_pair.translate(Corpus("c", "zh", "de", SOURCES[:1], []))
         assert cache.misses == 17  # languages are part of the key
@@ -108,6 +121,7 @@ def test_sigkilled_run_resumes_and_matches_uninterrupted_run(llama: Path, tmp_pa
     ref_cfg = write_config(tmp_path / "ref", llama, "false")
     assert main(["run", str(ref_cfg), "--stages", "translate"]) == 0
     want = (tmp_path / "ref" / "run" / "hypotheses" / "c" / "tiny.txt").read_text(encoding="utf-8")
+    distinct_outputs(tmp_path / "ref" / "run" / "hypotheses" / "c" / "tiny.txt")
 
     cache = tmp_path / "kill" / "cache.sqlite"
     cfg = write_config(tmp_path / "kill", llama, str(cache))
@@ -145,6 +159,7 @@ def test_shards_merge_into_a_full_cache(llama: Path, tmp_path: Path, capsys: pyt
     ref_cfg = write_config(tmp_path / "ref", llama, "false", batch_size=8)
     run(load_config(ref_cfg), stages=["translate"])
     want = (tmp_path / "ref" / "run" / "hypotheses" / "c" / "tiny.txt").read_text(encoding="utf-8")
+    distinct_outputs(tmp_path / "ref" / "run" / "hypotheses" / "c" / "tiny.txt")
     parts = []
     for i in range(3):
         (tmp_path / f"s{i}").mkdir()

@@ -28,11 +28,9 @@ MQM_EXTRA = ["M2M100_1.2B-B4", "bleu_bestmbr", "bleurt_bestmbr", "comet_bestmbr"
 
 @pytest.fixture(scope="module")
 def da(tmp_path_factory):
-    from .conftest import SHARED
+    from .conftest import shared_path
 
-    d = SHARED / "wmt22-general-zhen" / "humaneval-DA"
-    if not d.is_dir():
-        pytest.skip(f"shared evaluation data not found at {SHARED}")
+    d = shared_path("wmt22-general-zhen", "humaneval-DA")
     return make_run(tmp_path_factory.mktemp("correlate"), "wmt22", SYSTEMS), d
 
 

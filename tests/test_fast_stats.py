@@ -24,11 +24,9 @@ def _sacre(sb, hyps: list[str], refs: list[list[str]]) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def wmt22():
-    from .conftest import SHARED
+    from .conftest import shared_path
 
-    if not SHARED.is_dir():
-        pytest.skip(f"shared evaluation data not found at {SHARED}")
-    d = SHARED / WMT
+    d = shared_path(WMT)
     refs = [(d / "references" / f"generaltest2022.zh-en.ref.{r}.en").read_text(encoding="utf-8").splitlines()
             for r in "AB"]
     hyps = {s: (d / "system-outputs" / f"generaltest2022.zh-en.hyp.{s}.en").read_text(encoding="utf-8").splitlines()

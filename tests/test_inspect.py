@@ -1,7 +1,9 @@
-"""`mteval inspect`: golden terminal output at a fixed width, filters, and clear errors on bad run folders."""
+"""`mteval inspect`: terminal output checked against the run folder's files, filters, and clear errors on bad
+run folders."""
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import re
@@ -20,7 +22,6 @@ from rich.console import Console
 from .conftest import ROOT
 from .test_seed_run import SEED_MT_ONLY
 
-GOLDEN = Path(__file__).parent / "golden"
 FRAGMENT = "relax. intense situation"
 
 
@@ -53,6 +54,7 @@ def seed_run(tmp_path_factory) -> Path:
                      "--stages", "translate,score"]) == 0
     add_flag(out, 6, FRAGMENT, "major", "broken-sentence", "sentence break inside a phrase")
     add_flag(out, 0, "American", "minor", "reference", "not supported by the reference")
+    add_flag(out, 6, "intense situation.", "minor", "fragment", "overlaps the major flag")
     return out
 
 
@@ -64,26 +66,85 @@ def rendered(run: Path, color: bool, **filters) -> str:
     return buf.getvalue()
 
 
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    assert path.is_file(), f"golden file {path} missing"
-    assert text == path.read_text(encoding="utf-8")
+def run_rows(run: Path) -> tuple[list[dict], list[dict]]:
+    """segments.jsonl and flags.jsonl rows of a run folder."""
+    segments = [json.loads(line) for line in (run / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    flags = [json.loads(line) for line in (run / "flags.jsonl").read_text(encoding="utf-8").splitlines()]
+    return segments, flags
 
 
-def test_plain_golden(seed_run):
+def wdiff(reference: str, hypothesis: str) -> str:
+    """The expected plain diff, computed here: difflib over whitespace words, `[-ref-] {+hyp+}` per change."""
+    ref, hyp = reference.split(), hypothesis.split()
+    parts = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ref, hyp, autojunk=False).get_opcodes():
+        if tag == "equal":
+            parts.append(" ".join(ref[i1:i2]))
+            continue
+        if i2 > i1:
+            parts.append(f"[-{' '.join(ref[i1:i2])}-]")
+        if j2 > j1:
+            parts.append(f"{{+{' '.join(hyp[j1:j2])}+}}")
+    return " ".join(parts)
+
+
+def test_plain_output_from_the_run_files(seed_run):
+    """Each shown segment: header, source, reference, sentence scores, hypothesis, word diff and its flags, all
+    as segments.jsonl and flags.jsonl hold them."""
+    segments, flags = run_rows(seed_run)
     text = rendered(seed_run, color=False, segments=["0", "6"])
-    check_golden("inspect_seed_plain.txt", text)
     assert "\x1b[" not in text
-    assert f"! major broken-sentence [338:362] '{FRAGMENT}'" in text
-    assert "[-de-escalate tensions.-] {+relax. intense situation.+}" in text
+    blocks = text.split("\n\n")
+    assert blocks[-1] == "" and len(blocks) == 3
+    for i, block in zip((0, 6), blocks, strict=False):
+        row = segments[i]
+        hyp = row["hypothesis"].strip()
+        scores = " · ".join(f"{m} {row['scores'][m]:.1f}" for m in ("bleu", "chrf", "chrf++", "ter"))
+        want = [f"== xinhua-2021-04-13 · segment {i} · id {row['id']}", f"source    {row['source']}",
+                f"ref       {row['references'][0]}", f"xinhua-mt {scores}", f"  hyp     {hyp}",
+                f"  diff    {wdiff(row['references'][0], hyp)}"]
+        want += [f"          ! {f['severity']} {f['kind']} [{f['start']}:{f['end']}] {f['text']!r}: {f['message']}"
+                 for f in flags if f["segment"] == i]
+        assert block.split("\n") == want
+    assert f"! major broken-sentence [338:362] '{FRAGMENT}'" in text  # the hand-made flag, as add_flag placed it
 
 
-def test_color_golden_highlights_flag(seed_run):
-    text = rendered(seed_run, color=True, segments=["6"])
-    check_golden("inspect_seed_color.txt", text)
-    # the hypothesis row styles exactly the fragment bold white on red (SGR 1;37;41), wrapped over two lines
-    hyp_rows = text.split("  hyp")[1].split("  diff")[0]
-    assert "".join(re.findall(r"\x1b\[1;37;41m(.*?)\x1b\[0m", hyp_rows)) == FRAGMENT
+SGR = {"major": "1;37;41", "minor": "30;43"}  # bold white on red, black on yellow
+
+
+def styled_characters(lines: list[str]) -> list[tuple[str, str]]:
+    """(character, SGR parameters) of every non-space character of the content column (after the 10-column label
+    column) of terminal rows; wrapped rows simply continue."""
+    out = []
+    for line in lines:
+        style, column = "", 0
+        for code, char in re.findall(r"\x1b\[([0-9;]*)m|(.)", line):
+            if not char:
+                style = "" if code == "0" else code
+                continue
+            column += 1
+            if column > 10 and not char.isspace():
+                out.append((char, style))
+    return out
+
+
+def test_color_output_highlights_every_flag_on_its_characters(seed_run):
+    """On a terminal each hypothesis character is styled by the most severe flag covering it, and only those."""
+    segments, flags = run_rows(seed_run)
+    text = rendered(seed_run, color=True, segments=["0", "6"])
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in text.split("\n")]
+    starts = [n for n, line in enumerate(plain) if line.startswith("  hyp")]
+    ends = [n for n, line in enumerate(plain) if line.startswith("  diff")]
+    assert len(starts) == len(ends) == 2
+    rows = text.split("\n")
+    for i, first, end in zip((0, 6), starts, ends, strict=True):
+        hyp = segments[i]["hypothesis"].strip()
+        severity = {}
+        for f in sorted((f for f in flags if f["segment"] == i), key=lambda f: f["severity"] == "major"):
+            severity.update(dict.fromkeys(range(f["start"], f["end"]), f["severity"]))
+        assert severity, i
+        want = [(c, SGR[severity[k]] if k in severity else "") for k, c in enumerate(hyp) if not c.isspace()]
+        assert styled_characters(rows[first:end]) == want
 
 
 def test_worst_by_metric_matches_sentence_scores(seed_run):

@@ -93,6 +93,10 @@ def test_killed_and_interrupted_runs_resume_to_identical_results(tmp_path: Path)
         p.rename(tmp_path / ("ref-" + p.name))
     want, want_manifest = snapshot(tmp_path / "ref"), stable_manifest(tmp_path / "ref")
     assert {"report.html", "flags.jsonl", "scores.json", "segments.jsonl", "hypotheses/seed/tiny.txt"} <= set(want)
+    sources = (SEED / "source.zh").read_text(encoding="utf-8").splitlines()
+    outputs = dict(zip(sources, want["hypotheses/seed/tiny.txt"].decode().splitlines(), strict=True))
+    outputs = {s: h for s, h in outputs.items() if s.strip()}
+    assert len(set(outputs.values())) == len(outputs) == segments  # another segment's cache entry would show
 
     rng = random.Random(8)
     first = rng.randint(2, batches - 2)

@@ -35,10 +35,9 @@ def make_run(tmp: Path, name: str, systems: list[str], ref: str = "A") -> Path:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    from .conftest import SHARED
+    from .conftest import shared_path
 
-    if not (SHARED / WMT).is_dir():
-        pytest.skip(f"shared evaluation data not found at {SHARED}")
+    shared_path(WMT)
     tmp = tmp_path_factory.mktemp("leaderboard")
     return {"a": make_run(tmp, "a", FIRST), "b": make_run(tmp, "b", SECOND),
             "all": make_run(tmp, "all", FIRST + SECOND), "refB": make_run(tmp, "refB", FIRST[:1], "B"), "tmp": tmp}

@@ -12,6 +12,7 @@ import pytest
 from mteval.config.load import load_config
 from mteval.corpus.load import load_corpus
 from mteval.errors import ConfigError, CorpusError
+from mteval.net import unreachable
 from mteval.textio import read_lines
 
 N = 50
@@ -102,17 +103,27 @@ def test_hf_hub_offline_fails_fast_without_network(tmp_path, monkeypatch, no_net
     assert "save_to_disk(DIR)" in message and "type: table" in message and "\n" not in message
 
 
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_hf_hub_unreachable_fails_fast(tmp_path, monkeypatch):
+    """The probe really connects: a hub endpoint nobody listens on is reported, a listening one is reachable."""
     for var in ("HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE", "MTEVAL_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-
-    def no_dns(address, timeout=None):
-        raise socket.gaierror(-2, "Name or service not known")
-
-    monkeypatch.setattr(socket, "create_connection", no_dns)
-    with pytest.raises(CorpusError, match=r"cannot reach huggingface\.co \(Name or service not known\)"):
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    began = time.perf_counter()
+    with pytest.raises(CorpusError, match=r"the hub cannot be used: cannot reach 127\.0\.0\.1 \(Connection refused\)"):
         load(hub_config(tmp_path))
+    assert time.perf_counter() - began < 1.0
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert unreachable(f"http://127.0.0.1:{server.getsockname()[1]}") is None
 
 
 @pytest.fixture

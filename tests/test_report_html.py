@@ -128,22 +128,22 @@ def test_run_writes_seed_report_and_report_false_skips_it(tmp_path):
         scores = json.loads((out / "scores.json").read_text())["xinhua-2021-04-13"]["xinhua-mt"]
         cells = " ".join(_cell(scores[m]) for m in ("bleu", "chrf", "chrf++", "ter"))
         row = re.search(r'<tr class="board-row" data-system="xinhua-mt">(.*?)</tr>', html, re.DOTALL).group(1)
-        flags_written = (out / "flags.jsonl").is_file()  # once the flag stage (#6) runs
-        if flags_written:  # the leaderboard then also counts major and minor flags
-            severities = [json.loads(line)["severity"] for line in (out / "flags.jsonl").read_text().splitlines()]
-            cells += f" {severities.count('major')} {severities.count('minor')}"
+        # the seed config runs the flag stage: the leaderboard counts its major and minor flags, and the report
+        # carries every flag of flags.jsonl on the same characters of the same hypothesis
+        flags = [json.loads(line) for line in (out / "flags.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert flags, "the flag stage wrote no flags for the seed"
+        severities = [f["severity"] for f in flags]
+        cells += f" {severities.count('major')} {severities.count('minor')}"
         assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() == f"1 xinhua-mt {cells}"
-        assert ('id="flag-list"' in html) == flags_written
-        if flags_written:  # the seed's broken phrase is shown as a major flag
-            data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))
-            corpus = data["corpora"][0]
-            hyp = data["text"][corpus["hyps"]["xinhua-mt"][6]]
-            start = hyp.index("relax. intense situation")
-            system = corpus["systems"].index("xinhua-mt")
-            assert any(f[0] == system and f[1] == 6 and f[4] == 1 and f[2] < start + 24 and f[3] > start
-                       for f in corpus["flags"])
+        assert 'id="flag-list"' in html
+        data = json.loads(re.search(r'id="mteval-data">(.*?)</script>', html).group(1))
+        corpus = data["corpora"][0]
+        system = corpus["systems"].index("xinhua-mt")
+        shown = sorted((f[1], f[2], f[3], "major" if f[4] else "minor", data["text"][corpus["hyps"]["xinhua-mt"][f[1]]]
+                        [f[2]:f[3]]) for f in corpus["flags"] if f[0] == system)
+        assert shown == sorted((f["segment"], f["start"], f["end"], f["severity"], f["text"]) for f in flags)
         manifest = json.loads((out / "manifest.json").read_text())
-        assert "report" in manifest["stages"] and f"sacrebleu {manifest['packages']['sacrebleu']}" in html
+        assert {"flag", "report"} <= set(manifest["stages"]) and f"sacrebleu {manifest['packages']['sacrebleu']}" in html
         assert main(["run", "configs/seed.yaml", "--set", f"output={tmp_path / 'off'}", "--set", "report=false",
                      "--set", SEED_MT_ONLY]) == 0
         assert not (tmp_path / "off" / "report.html").exists()

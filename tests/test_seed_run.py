@@ -122,13 +122,28 @@ def test_no_temporary_files_left(run):
     assert not [p for p in run["out"].rglob("*") if p.name.endswith(".tmp") or ".tmp." in p.name]
 
 
+def run_files(root) -> dict[str, bytes]:
+    """Every file of a run folder but the manifest (times) and the lock, the report with its folder name blanked."""
+    files = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+             if p.is_file() and p.name not in ("manifest.json", ".lock")}
+    files["report.html"] = files["report.html"].replace(f"<code>{root.name}<".encode(), b"<code>RUN<")
+    return files
+
+
 def test_a_second_run_gives_identical_results(run, monkeypatch, capsys):
+    """A second run into a fresh folder (same translation cache: it is beside the first) recomputes every stage
+    and writes the same files."""
     monkeypatch.chdir(ROOT)
-    before = (run["out"] / "scores.json").read_text(encoding="utf-8")
-    segments = (run["out"] / "segments.jsonl").read_text(encoding="utf-8")
-    assert main(["run", "configs/seed.yaml", "--set", f"output={run['out']}", "--set", SEED_MT_ONLY]) == 0
-    assert (run["out"] / "scores.json").read_text(encoding="utf-8") == before
-    assert (run["out"] / "segments.jsonl").read_text(encoding="utf-8") == segments
+    again = run["out"].parent / "again"
+    assert main(["run", "configs/seed.yaml", "--set", f"output={again}", "--set", SEED_MT_ONLY]) == 0
+    assert "up to date" not in capsys.readouterr().err
+    stages = json.loads((again / "manifest.json").read_text(encoding="utf-8"))["stages"]
+    assert {"translate", "score", "flag", "report"} <= set(stages)
+    first, second = run_files(run["out"]), run_files(again)
+    assert {"scores.json", "segments.jsonl", "flags.jsonl", "leaderboard.csv", "report.html"} <= set(first)
+    assert list(first) == list(second)
+    for name, content in first.items():
+        assert second[name] == content, name
 
 
 def test_markdown_leaderboard_escapes_table_syntax_in_names():

@@ -14,7 +14,10 @@ from .base import LOADERS, Corpus, CorpusLoader
 from .fields import FIELDS, LANG_OPTIONS, column_keys, complete_fields, corpus_from_columns
 from .table import quiet_datasets
 
-HUB_URL = "https://huggingface.co"
+
+def hub_url() -> str:
+    """The hub endpoint `datasets` downloads from (`HF_ENDPOINT`, as huggingface_hub reads it)."""
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
 
 def is_local(dataset: str) -> bool:
@@ -66,7 +69,7 @@ class HfLoader(CorpusLoader):
         origin = f"{dataset} [{'/'.join(x for x in (config, split) if x)}]"
         local = is_local(dataset)
         if not local and not cached(dataset):
-            reason = unreachable(HUB_URL)
+            reason = unreachable(hub_url())
             if reason:
                 args = ", ".join(repr(a) for a in (dataset, config) if a)
                 raise CorpusError(

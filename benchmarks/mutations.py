@@ -1,0 +1,166 @@
+"""Mutation check for the tests of issue #18: each mutation breaks the behaviour a test names, in a temporary copy
+of the repository (the work tree is never edited); the named test must then fail ("killed").
+
+    .venv/bin/python benchmarks/mutations.py [--only NAME,...] [--list]
+
+The copy holds eval/, tests/, configs/, corpora/ and pyproject.toml, with `mteval` a symlink to the copied eval/
+at its root and `../shared` a symlink to the real shared data; pytest runs there with that root first on
+PYTHONPATH (and `python -m mteval` subprocesses start in it), so the mutated code is what every test imports.
+Each row prints killed (the test failed), SURVIVED (it passed: the test cannot see the break) or n/a (the code
+to mutate is not there, e.g. moved by a later change). Also checked: with CI=true a missing ../shared fails a
+test that needs it, without CI it is skipped. The backend tests' mutations (T5 `<2en>` prefix skipped, outputs
+swapped after batching, ...) are in `tests/mutate_backends.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+COPY = ("eval", "tests", "configs", "corpora", "pyproject.toml")
+
+
+@dataclass
+class Mutation:
+    name: str
+    file: str  # under eval/
+    old: str
+    new: str
+    test: str  # pytest node id(s), space separated
+    note: str = ""
+
+
+MUTATIONS = [
+    Mutation("second run draws other resamples", "metrics/significance.py",
+             "rng = np.random.default_rng(seed)\n    done = 0\n    while done < resamples:",
+             "rng = np.random.default_rng()\n    done = 0\n    while done < resamples:",
+             "tests/test_seed_run.py::test_a_second_run_gives_identical_results"),
+    Mutation("cache serves a neighbour's entry", "systems/cache.py",
+             "out = [found.get(k) for k in keys]", "out = [found.get(k) for k in keys[1:] + keys[:1]]",
+             "tests/test_cache.py::test_hits_misses_and_no_model_load_when_cached "
+             "tests/test_cache.py::test_shards_merge_into_a_full_cache"),
+    Mutation("cache serves a neighbour's entry (resumed run)", "systems/cache.py",
+             "out = [found.get(k) for k in keys]", "out = [found.get(k) for k in keys[1:] + keys[:1]]",
+             "tests/test_interrupts.py"),
+    Mutation("flag stage silently does nothing", "runs/pipeline.py",
+             '"flag": flag,', '"flag": lambda ctx: None,',
+             "tests/test_report_html.py::test_run_writes_seed_report_and_report_false_skips_it"),
+    Mutation("probe never connects", "net.py",
+             "        socket.create_connection((host, port), timeout=timeout).close()\n", "        pass\n",
+             "tests/test_loaders_remote.py::test_hf_hub_unreachable_fails_fast"),
+    Mutation("flag highlighted one character late", "report/terminal.py",
+             "text.stylize(FLAG_STYLES[flag.severity], flag.start, flag.end)",
+             "text.stylize(FLAG_STYLES[flag.severity], flag.start + 1, flag.end + 1)",
+             "tests/test_inspect.py::test_color_output_highlights_every_flag_on_its_characters"),
+    Mutation("minor flag wins over an overlapping major", "report/terminal.py",
+             'key=lambda f: f.severity != "minor"', 'key=lambda f: f.severity == "minor"',
+             "tests/test_inspect.py::test_color_output_highlights_every_flag_on_its_characters"),
+    Mutation("word diff lists insertions before deletions", "report/worddiff.py",
+             '        if i2 > i1:\n            out.append(("-", " ".join(ref[i1:i2])))\n'
+             '        if j2 > j1:\n            out.append(("+", " ".join(hyp[j1:j2])))\n',
+             '        if j2 > j1:\n            out.append(("+", " ".join(hyp[j1:j2])))\n'
+             '        if i2 > i1:\n            out.append(("-", " ".join(ref[i1:i2])))\n',
+             "tests/test_inspect.py::test_plain_output_from_the_run_files"),
+    Mutation("MQM wrong-severity credit 0.6", "flags/mqm.py",
+             "credit += 1.0 if g == p else 0.5", "credit += 1.0 if g == p else 0.6",
+             "tests/test_flags_mqm.py::test_all_major_baseline"),
+    Mutation("MQM overlapping gold spans: the last one wins, not the most severe", "flags/mqm.py",
+             "lab[i] = max(lab[i], rank)", "lab[i] = rank",
+             "tests/test_flags_mqm.py::test_all_major_baseline"),
+    Mutation("p-values changed slightly", "metrics/significance.py",
+             "/ (len(sample_stats) + 1))", "/ (len(sample_stats) + 1.001))",
+             "tests/test_significance.py::test_agrees_with_sacrebleu_paired_test[bs]"),
+    Mutation("CI one resample order statistic off", "metrics/significance.py",
+             "return float(s[lo]), float(s[len(s) - lo - 1])", "return float(s[lo + 1]), float(s[len(s) - lo - 1])",
+             "tests/test_significance.py::test_agrees_with_sacrebleu_paired_test[bs]"),
+]
+
+
+def make_copy(tmp: Path, shared: bool) -> Path:
+    """tmp/repo (the copied files, `mteval` → eval/) and tmp/shared → the real shared folder."""
+    repo = tmp / "repo"
+    repo.mkdir()
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src, repo / name)
+    (repo / "mteval").symlink_to("eval", target_is_directory=True)
+    if shared:
+        (tmp / "shared").symlink_to(SHARED, target_is_directory=True)
+    return repo
+
+
+def pytest(repo: Path, test: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    environ.update(PYTHONPATH=str(repo), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", **env)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *test.split()],
+                          cwd=repo, env=environ, capture_output=True, text=True, check=False)
+
+
+def summary(proc: subprocess.CompletedProcess) -> str:
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    return lines[-1] if lines else " ".join(proc.stderr.strip().splitlines()[-1:])
+
+
+def check_imports_copy(repo: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", "import mteval; print(mteval.__file__)"], cwd=repo,
+                         env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().startswith(str(repo)), out.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated substrings of mutation names")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--skip-ci-check", action="store_true")
+    args = ap.parse_args()
+    chosen = [m for m in MUTATIONS if not args.only or any(k in m.name for k in args.only.split(","))]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name}: eval/{m.file} -> {m.test}")
+        return
+    results = []
+    for m in chosen:
+        with tempfile.TemporaryDirectory(prefix="mteval-mut-") as tmp:
+            repo = make_copy(Path(tmp), shared=True)
+            check_imports_copy(repo)
+            target = repo / "eval" / m.file
+            code = target.read_text(encoding="utf-8")
+            if code.count(m.old) != 1:
+                verdict, detail = "n/a", f"code to mutate not found once in eval/{m.file}"
+            else:
+                target.write_text(code.replace(m.old, m.new), encoding="utf-8")
+                proc = pytest(repo, m.test)
+                detail = summary(proc)
+                if proc.returncode == 1 and " failed" in detail:
+                    verdict = "killed"
+                else:
+                    verdict = "SURVIVED" if proc.returncode == 0 else f"error (pytest exit {proc.returncode})"
+        line = f"{verdict:9s} {m.name} — {m.test}: {detail}" + (f" [{m.note}]" if m.note else "")
+        print(line, flush=True)
+        results.append(verdict)
+    if not args.skip_ci_check:
+        test = "tests/test_flags_mqm.py::test_all_major_baseline"
+        with tempfile.TemporaryDirectory(prefix="mteval-mut-") as tmp:
+            repo = make_copy(Path(tmp), shared=False)
+            ci, user = pytest(repo, test, CI="true"), pytest(repo, test)
+        ok = ci.returncode == 1 and user.returncode == 0 and "skipped" in summary(user)
+        print(f"{'killed' if ok else 'SURVIVED':9s} ../shared missing — {test}: CI=true: {summary(ci)}; "
+              f"without CI: {summary(user)}", flush=True)
+        results.append("killed" if ok else "SURVIVED")
+    print(f"{results.count('killed')} killed, {results.count('SURVIVED')} survived, "
+          f"{len(results) - results.count('killed') - results.count('SURVIVED')} other, of {len(results)}")
+
+
+if __name__ == "__main__":
+    main()
