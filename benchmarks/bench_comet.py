@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/bench_comet.py [--n 256] [--batch-size 16] [--runs 3] [--comet-venv /work/comet-venv]
 
 The official side runs in its own virtualenv (unbabel-comet pins numpy<2 and transformers<5):
-`python3 -m venv /work/comet-venv && /work/comet-venv/bin/pip install torch==2.13.0 unbabel-comet==2.2.7`.
+`python3 -m venv /work/comet-venv && /work/comet-venv/bin/pip install torch==2.13.0 unbabel-comet==2.2.7
+"setuptools<70"` (torchmetrics 0.10, pinned by COMET, imports pkg_resources).
 The checkpoint (XLM-R base: 12 layers, hidden 768, 12 heads, FFN 3072, 514 positions; estimator 3072-1024 as
 wmt22-comet-da; the tiny tokenizer of tests/golden/comet, so the vocabulary and its embedding are small) is built
 by the official code into a temporary folder. Each side runs in a fresh process, alternating, and reports the

@@ -3,6 +3,7 @@
 Run with the OFFICIAL implementation's isolated virtualenv (never our dependencies):
 
     python3 -m venv /work/comet-venv && /work/comet-venv/bin/pip install torch==2.13.0 unbabel-comet==2.2.7
+    /work/comet-venv/bin/pip install "setuptools<70"   # torchmetrics 0.10 (pinned by COMET) imports pkg_resources
     /work/comet-venv/bin/python tests/golden/comet/build.py
 
 It writes, next to this file: `encoder-xlmr/` and `encoder-xlmr-xl/` (tiny XLM-R / XLM-R-XL configs with a
