@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from mteval.errors import MetricError
 from mteval.metrics import METRICS
-from mteval.metrics import base as metrics_base
 
 from tests.tiny_metricx import REGRESSION_ID, save_tiny_metricx
 
@@ -166,8 +165,6 @@ def write_run(tmp_path: Path, metrics: list, references: bool = True) -> Path:
     return path
 
 
-@pytest.mark.skipif(not hasattr(metrics_base, "metric_spec"),
-                    reason="metric options in configs arrive with the metric interface of issue 16 (branch issue-16)")
 def test_mteval_run_scores_ranks_and_tests_with_metricx(checkpoint, tmp_path: Path) -> None:
     from mteval.cli import main as cli_main
 
