@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from mteval.errors import MetricError
 from mteval.metrics import METRICS
-from mteval.metrics import base as metrics_base
 
 from tests.tiny_metricx import REGRESSION_ID, save_tiny_metricx
 
@@ -166,8 +165,6 @@ def write_run(tmp_path: Path, metrics: list, references: bool = True) -> Path:
     return path
 
 
-@pytest.mark.skipif(not hasattr(metrics_base, "metric_spec"),
-                    reason="metric options in configs arrive with the metric interface of issue 16 (branch issue-16)")
 def test_mteval_run_scores_ranks_and_tests_with_metricx(checkpoint, tmp_path: Path) -> None:
     from mteval.cli import main as cli_main
 
@@ -192,3 +189,29 @@ def test_mteval_run_scores_ranks_and_tests_with_metricx(checkpoint, tmp_path: Pa
                        references=False)
     assert cli_main(["run", str(config), "--stages", "translate,score"]) == 0
     assert set(json.loads((run / "scores.json").read_text())["tiny"]["golden"]) == {"metricx-qe"}
+
+
+def test_cache_serves_scores_without_loading_the_model_and_is_keyed_on_the_weights(checkpoint, tmp_path: Path) -> None:
+    from mteval.metrics.cache import MetricCache
+
+    model, tok = checkpoint
+    cache = MetricCache(tmp_path / "metrics.sqlite")
+    first = make("metricx", model, tok)
+    first.use_cache(cache)
+    scores = first.segment_scores(HYPS, REFS, SRCS)
+    again = make("metricx", model, tok)
+    again.use_cache(cache)
+    assert again.segment_scores(HYPS, REFS, SRCS) == scores and again._scorer is None  # all from the cache
+    qe = make("metricx-qe", model, tok)
+    qe.use_cache(cache)
+    np.testing.assert_allclose(qe.segment_scores(HYPS, REFS, SRCS), GOLDEN["qe"], rtol=0, atol=1e-5)  # no reuse
+    edited = tmp_path / "edited"
+    shutil.copytree(model, edited)
+    weights = (edited / "model.safetensors").read_bytes()
+    (edited / "model.safetensors").write_bytes(weights[:-4] + bytes(4))  # the last weight changes
+    other = make("metricx", edited, tok)
+    other.use_cache(cache)
+    assert other.identity() != first.identity()
+    other.segment_scores(HYPS[:1], [REFS[0][:1]], SRCS[:1])
+    assert other._scorer is not None  # a miss: the edited weights are scored, not served from the cache
+    cache.close()

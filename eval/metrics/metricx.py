@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from ..config.schema import Option
 from ..errors import BackendError, MetricError
 from .base import METRICS, SegmentMetric
+from .cache import MetricCache, output_key
 
 IMPLEMENTATION = "mteval-metricx24-1"
 """Version of this re-implementation; part of the signature (bump when outputs change)."""
@@ -118,13 +119,11 @@ class MetricXScorer:
 TOKENIZER_FILES = frozenset({"spiece.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
 
 
-def _files_sha256(root: Path, names: frozenset[str] | None = None) -> str:
+def _files_sha256(root: Path, names: frozenset[str] | None, digest: Callable[[Path], str]) -> str:
     """Digest of a directory's files (all, or those named `names`): names and contents."""
-    from ..systems.cache import sha256_file
-
     files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")
                    and (names is None or p.name in names))
-    return hashlib.sha256("".join(f"{p.name}:{sha256_file(p)}\n" for p in files).encode()).hexdigest()
+    return hashlib.sha256("".join(f"{p.name}:{digest(p)}\n" for p in files).encode()).hexdigest()
 
 
 @METRICS.register("metricx")
@@ -146,6 +145,11 @@ class MetricX(SegmentMetric):
         self._resolved: tuple[Any, Any] | None = None
         self._scorer: MetricXScorer | None = None
         self._identity: str | None = None
+        self.cache: MetricCache | None = None
+
+    def use_cache(self, cache: MetricCache | None) -> None:
+        self.cache = cache
+        self._identity = None
 
     def resolved(self) -> tuple[Any, Any]:
         """The model's and the tokenizer's `ModelSource`s (local or Hugging Face cache); fails fast when missing."""
@@ -189,9 +193,12 @@ class MetricX(SegmentMetric):
     def identity(self) -> str:
         """Digest of what determines the scores: weights (hub commit or file hashes), tokenizer, settings, code."""
         if self._identity is None:
+            from ..systems.cache import sha256_file
+
+            digest = self.cache.file_sha256 if self.cache is not None else sha256_file  # memoised in the cache
             parts = [IMPLEMENTATION, str(self.config["max_input_length"]), str(self.uses_reference)]
             for src, names in zip(self.resolved(), (None, TOKENIZER_FILES), strict=True):
-                parts.append(src.revision if src.kind == "hub" else _files_sha256(Path(src.load_path), names))
+                parts.append(src.revision if src.kind == "hub" else _files_sha256(Path(src.load_path), names, digest))
             self._identity = hashlib.sha256("\0".join(parts).encode()).hexdigest()
         return self._identity
 
@@ -213,10 +220,17 @@ class MetricX(SegmentMetric):
         refs = references[0] if self.uses_reference else [None] * len(hypotheses)
         texts = [metricx_input(s, h, r) for s, h, r in zip(srcs, hypotheses, refs, strict=True)]
         unique = list(dict.fromkeys(texts))
-        scorer = self.scorer()
-        with progress_bar(self.name, len(unique)) as advance:
-            scores = scorer.score(unique, self.config["max_input_length"], self.config["batch_size"], advance)
-        by_text = dict(zip(unique, scores, strict=True))
+        keys = [output_key(self.identity(), (t,)) for t in unique] if self.cache is not None else []
+        found = self.cache.get_many(keys) if self.cache is not None else [None] * len(unique)
+        by_text = {t: v for t, v in zip(unique, found, strict=True) if v is not None}
+        todo = [t for t in unique if t not in by_text]
+        if todo:
+            scorer = self.scorer()
+            with progress_bar(self.name, len(todo)) as advance:
+                scores = scorer.score(todo, self.config["max_input_length"], self.config["batch_size"], advance)
+            by_text.update(zip(todo, scores, strict=True))
+            if self.cache is not None:
+                self.cache.put_many(self.identity(), [(output_key(self.identity(), (t,)), by_text[t]) for t in todo])
         return [by_text[t] for t in texts]
 
 
