@@ -79,7 +79,9 @@ def test_run_open_reads_back_every_file_of_the_run_folder(cli_run):
     assert run.flags() == jsonl(cli_run / "flags.jsonl")
     majors = run.flags(severity="major")
     assert {f["text"] for f in majors} == {"relax. intense situation",
-                                           "Stable and predictable collaborative relationship."}
+                                           "Stable and predictable collaborative relationship.",
+                                           "intense situation",  # glossary: 缓和紧张局势 is a major term
+                                           "strategic and stable dialogue"}  # glossary: 战略稳定对话
     assert [f["kind"] for f in run.flags(kind="glossary")] == ["glossary"] * len(run.flags(kind="glossary"))
 
 

@@ -34,7 +34,7 @@ OPTIONAL_DETECTORS = ("embedding", "surprisal", "xcomet")
 
 def kinds() -> dict[str, str]:
     """Every flag kind → the detector that writes it (one vocabulary: most kinds are their detector's name)."""
-    return {kind: name for name in DETECTORS.names() for kind in DETECTORS.get(name).kinds}
+    return {kind: name for name in DETECTORS.names() for kind in DETECTORS.get(name).kinds or (name,)}
 
 
 def check_kind(kind: str | None, option: str) -> None:

@@ -62,7 +62,7 @@ class Detector:
     """
 
     name: ClassVar[str]
-    kinds: ClassVar[tuple[str, ...]]
+    kinds: ClassVar[tuple[str, ...]] = ()  # the kinds of flag it writes (empty: its name)
     needs: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
 
