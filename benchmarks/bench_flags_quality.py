@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-
 from mteval.flags import flag_segments, make_detectors
 from mteval.flags.calibration import NEAR
 from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
@@ -57,7 +56,7 @@ def reliability(rows, flags) -> list[tuple[str, int, float, float, float]]:
     """Per confidence bin: flags, mean confidence, share of flags an expert span overlaps (what confidence
     estimates), share of their characters inside expert spans."""
     out = []
-    for lo, hi in zip(BINS, BINS[1:]):
+    for lo, hi in pairwise(BINS):
         chosen = [f for f in flags if lo <= f.confidence < hi]
         if chosen:
             share, _ = inside_share(rows, chosen)

@@ -19,9 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-import mteval.flags.support as support
-from mteval.flags import DEFAULT_DETECTORS, Flag, flag_segments, make_detectors
+from mteval.flags import DEFAULT_DETECTORS, Flag, flag_segments, make_detectors, support
 from mteval.flags.calibration import NEAR
 from mteval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
 
@@ -118,7 +116,7 @@ def main() -> None:
                 run = [k for k, w in enumerate(ws) if f.start <= w[0] < f.end]
                 pm[f.segment] = max(pm.get(f.segment, 0.0), float(support._sigmoid(x[run] @ w_major).mean()))
 
-        def share(tau: float) -> float:
+        def share(tau: float, rule_major=rule_major, pm=pm) -> float:
             return len(rule_major | {seg for seg, p in pm.items() if p > tau}) / len(rows)
 
         taus = np.arange(0.0, 1.0, 0.01)
