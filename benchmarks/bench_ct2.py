@@ -159,7 +159,7 @@ def speed_one(label: str, hf, ct2, sources: list[str], batches: tuple[int, ...])
     return row
 
 
-def speed(tmp: Path, repeats: int, marian_tokens: int, n_marian: int, gemma_batches: tuple[int, ...]) -> list[dict]:
+def speed(tmp: Path, repeats: int, marian_tokens: int, n_marian: int, batches: dict[str, tuple[int, ...]]) -> list[dict]:
     rows = []
     src, _ = seed_lines()
     gemma_hf = make("hf-causal", model=GEMMA, device="cpu", generation={"max_new_tokens": 160})
@@ -171,8 +171,8 @@ def speed(tmp: Path, repeats: int, marian_tokens: int, n_marian: int, gemma_batc
                       batch_size=32)
     for _ in range(repeats):
         rows.append(speed_one(f"random marian 6+6 d512 32k, {marian_tokens} tokens", marian_hf, marian_ct2, zh,
-                              BATCHES["marian"]))
-        rows.append(speed_one("gemma-3-270m seed", gemma_hf, gemma_ct2, src, gemma_batches))
+                              batches["marian"]))
+        rows.append(speed_one("gemma-3-270m seed", gemma_hf, gemma_ct2, src, batches["gemma"]))
     for label in dict.fromkeys(r["model"] for r in rows):
         ratios = [r["ratio"] for r in rows if r["model"] == label]
         print(f"speed {label}: int8 ct2 / best transformers = median {statistics.median(ratios):.2f}x "
@@ -211,8 +211,9 @@ def main() -> None:
     parser.add_argument("--n-flores", type=int, default=200)
     parser.add_argument("--n-marian", type=int, default=64)
     parser.add_argument("--marian-tokens", type=int, default=64)
-    parser.add_argument("--gemma-batches", default=",".join(map(str, BATCHES["gemma"])),
-                        help="transformers batch sizes tried on Gemma (the best one is the baseline)")
+    for model, sizes in BATCHES.items():
+        parser.add_argument(f"--{model}-batches", default=",".join(map(str, sizes)),
+                            help=f"transformers batch sizes tried on {model} (the best one is the baseline)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     load_note("before")
@@ -221,8 +222,8 @@ def main() -> None:
         if "equality" in parts:
             equality(Path(tmp))
         if "speed" in parts:
-            speed(Path(tmp), args.repeats, args.marian_tokens, args.n_marian,
-                  tuple(int(b) for b in args.gemma_batches.split(",")))
+            batches = {m: tuple(int(b) for b in getattr(args, f"{m}_batches").split(",")) for m in BATCHES}
+            speed(Path(tmp), args.repeats, args.marian_tokens, args.n_marian, batches)
         if "quality" in parts:
             quality(args.n_flores)
     load_note("after")
