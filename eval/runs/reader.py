@@ -253,7 +253,7 @@ def _add_flags(views: dict[str, CorpusView], path: Path, skip: set[str]) -> None
         if not all(isinstance(v, int) for v in (seg, start, end)) or not 0 <= seg < len(view):
             raise RunError(f"{where}: segment/start/end must be integers, segment within 0..{len(view) - 1}")
         hyp = view.hypotheses[row["system"]][seg].strip()
-        if not 0 <= start < end <= len(hyp):
+        if not 0 <= start <= end <= len(hyp):  # empty: an insertion point (an omission flag)
             raise RunError(f"{where}: span [{start}, {end}) outside the hypothesis ({len(hyp)} characters)")
         if hyp[start:end] != row["text"]:
             raise RunError(f"{where}: text {row['text']!r} is not the hypothesis at [{start}, {end}) "
