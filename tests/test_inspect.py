@@ -169,7 +169,9 @@ def test_cli_pipe_output_and_exit_codes(seed_run, capsys):
     out = capsys.readouterr().out
     assert out.startswith("== xinhua-2021-04-13 · segment 6 · id 6\n") and "\x1b[" not in out
     assert main(["inspect", str(seed_run), "--flag", "repetition"]) == 1
-    assert "no flag of kind 'repetition'" in capsys.readouterr().err
+    assert "no flag of kind 'repetition' in" in capsys.readouterr().err
+    assert main(["inspect", str(seed_run), "--flag", "fragment", "--severity", "major"]) == 1
+    assert "no segment matches the filters" in capsys.readouterr().err
     assert main(["inspect", str(seed_run), "--flag", "no-such-kind"]) == 2
     assert "unknown flag kind 'no-such-kind' (known: brackets, broken-sentence, fragment" in capsys.readouterr().err
     assert main(["inspect", str(seed_run), "--by", "comet"]) == 2
