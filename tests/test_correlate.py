@@ -324,32 +324,37 @@ HYPS = {"a": ["Putin spoke with Biden on the 14th.", "US President Biden visited
         "d": ["On the 13th Putin phoned Biden.", "Biden, the US president, visited Berlin on Tuesday."]}
 
 
+def _flag_penalties(system: str, others: dict | None) -> list[float]:
+    """−Σ severity weight × confidence per segment, from the flags `mteval.flag` reports (dicts, confidence
+    rounded to 3 decimals)."""
+    import mteval
+
+    out = [0.0] * len(SRC)
+    for row in mteval.flag(SRC, HYPS[system], REF, others=others):
+        out[row["segment"]] -= {"major": 5, "minor": 1}[row["severity"]] * row["confidence"]
+    return out
+
+
 def test_flags_mqm_weights_flags_by_severity_and_evidence():
     import mteval
 
-    def expected(system: str, **evidence) -> list[float]:
-        """−Σ (major 5, minor 1) × confidence of the flags `mteval.flag` gives each segment."""
-        out = [0.0] * len(SRC)
-        for f in mteval.flag(SRC, HYPS[system], **evidence):
-            out[f["segment"]] -= {"major": 5.0, "minor": 1.0}[f["severity"]] * f["confidence"]
-        return out
-
     ref_only = make_metrics([{"name": "flags-mqm", "evidence": "reference"}], "en")[0]
-    scores = {k: v[:, 0].tolist() for k, v in ref_only.stats_systems(HYPS, REF, SRC).items()}
-    for system in HYPS:
-        assert scores[system] == pytest.approx(expected(system, references=REF), abs=0.01)
-    # a: the wrong day is a major `number` flag; b: "Paris" for 柏林 is flagged; d, a paraphrase, is clean
-    assert any(f["kind"] == "number" and f["severity"] == "major" for f in mteval.flag(SRC, HYPS["a"], references=REF))
-    assert scores["a"][0] < -3 and scores["b"][1] < 0 and scores["d"] == [0.0, 0.0]
     with_systems = make_metrics(["flags-mqm"], "en")[0]  # default evidence: reference + other systems
-    stats = with_systems.stats_systems(HYPS, REF, SRC)
-    others = {k: v for k, v in HYPS.items() if k != "b"}
-    assert stats["b"][:, 0].tolist() == pytest.approx(expected("b", references=REF, others=others), abs=0.01)
-    assert with_systems.num_refs == 1
-    assert "evidence:systems" in with_systems.signature() and "mistranslation" in with_systems.signature()
+    by_ref = ref_only.stats_systems(HYPS, REF, SRC)
+    by_sys = with_systems.stats_systems(HYPS, REF, SRC)
+    for k in HYPS:
+        others = {o: h for o, h in HYPS.items() if o != k}
+        assert by_ref[k][:, 0] == pytest.approx(_flag_penalties(k, None), abs=0.01), k
+        assert by_sys[k][:, 0] == pytest.approx(_flag_penalties(k, others), abs=0.01), k
+    # a: the wrong day is a major `number` flag; d and a's second segment are clean
+    assert by_ref["a"][0, 0] < -5 * 0.5 and by_ref["a"][1, 0] == 0 and by_ref["d"][:, 0].tolist() == [0.0, 0.0]
+    # "Paris" for 柏林 is penalised; the other systems' "Berlin" makes the mistranslation more certain
+    assert by_sys["b"][1, 0] < by_ref["b"][1, 0] < -1
+    assert with_systems.corpus_score(by_sys["b"]) == pytest.approx(by_sys["b"][:, 0].mean())
+    assert with_systems.num_refs == 1 and "evidence:systems" in with_systems.signature()
     scores = mteval.score(HYPS, REF, metrics=["flags-mqm"], sources=SRC)
     assert {s: by["flags-mqm"]["score"] for s, by in scores.items()} == pytest.approx(
-        {s: float(sum(v[:, 0]) / len(SRC)) for s, v in stats.items()})
+        {k: float(v[:, 0].mean()) for k, v in by_sys.items()})
 
 
 def test_flags_mqm_uses_confidence_and_checks_its_options():

@@ -24,7 +24,8 @@ def penalties(flags, segments: int) -> np.ndarray:
     """−Σ severity weight × confidence per segment (`flags`: `mteval.flags.Flag` objects)."""
     out = np.zeros(segments)
     for f in flags:
-        out[f.segment] -= SEVERITY_WEIGHTS.get(f.severity, 0.0) * (1.0 if f.confidence is None else float(f.confidence))
+        confidence = getattr(f, "confidence", None)
+        out[f.segment] -= SEVERITY_WEIGHTS.get(f.severity, 0.0) * (1.0 if confidence is None else float(confidence))
     return out
 
 
