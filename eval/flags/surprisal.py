@@ -73,7 +73,7 @@ class Surprisal(Detector):
         tok, model = backend.tokenizer, backend.model
         out = []
         for seg in segments:
-            prompt = backend.prompt_text(backend.prompt(seg.src_lang, seg.tgt_lang), seg.source)
+            prompt = backend.prompt(seg.src_lang, seg.tgt_lang).render(backend.tokenizer, seg.source)
             enc = tok(prompt + " " + seg.hypothesis, return_offsets_mapping=True, return_tensors="pt")
             start_char = len(prompt) + 1
             offsets = enc["offset_mapping"][0].tolist()
