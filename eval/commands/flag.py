@@ -8,8 +8,6 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..flags import DETECTORS
-
     p = sub.add_parser("flag", help="flag bad fragments of a hypothesis file",
                        description="Flag character spans of a translation: broken sentences, untranslated text, "
                                    "number mismatches, repetitions, unsupported words. One flag per line.")
@@ -25,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "does (onto the first --ref, else onto a dictionary sketch of the source)")
     p.add_argument("--glossary", metavar="TSV", help="glossary: source term<TAB>allowed form|allowed form[<TAB>major]")
     p.add_argument("--detectors", metavar="LIST",
-                   help=f"comma-separated detectors (default: all but embedding): {', '.join(DETECTORS.names())}")
+                   help="comma-separated detectors (default: the standard set, docs/flags.md; an unknown name "
+                        "lists the known ones)")
     p.add_argument("--min-confidence", type=float, default=0.0, metavar="P",
                    help="only flags whose confidence (0–1) is at least P")
     p.add_argument("--format", "-f", choices=("jsonl", "text"), default="jsonl")

@@ -12,7 +12,7 @@ EPILOG = """examples:
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ..report.table import FORMATS
-    from ..runs.pipeline import STAGES
+    from ..runs import STAGE_NAMES
 
     p = sub.add_parser("run", help="run an evaluation config (translate, score, ...)",
                        description="Run an evaluation config into its run folder and print the leaderboard as "
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="override a config key; list items by name or index, e.g. "
                         "--set systems.gemma-3-270m.batch_size=4 (repeatable)")
     p.add_argument("--stages", default=None, metavar="LIST",
-                   help=f"comma-separated stages to run (default: all of {','.join(STAGES)})")
+                   help=f"comma-separated stages to run (default: all of {','.join(STAGE_NAMES)})")
     p.add_argument("--shard", default=None, metavar="I/N",
                    help="translate only block I of N (0 <= I < N) into the translation cache, for array jobs; "
                         "merge the caches with `mteval cache merge`, then run without --shard")

@@ -29,6 +29,7 @@ from ..report.leaderboard import leaderboard_rows, to_csv, to_markdown
 from ..systems import BACKENDS, Backend
 from ..systems.outputs import OutputsBackend
 from ..textio import atomic_write_lines, atomic_write_many, read_text
+from . import STAGE_NAMES
 from .layout import RunDir, now, package_versions
 
 
@@ -293,8 +294,8 @@ def report(ctx: RunContext) -> None:
     ctx.log(f"report: {path}")
 
 
-STAGES: dict[str, Callable[[RunContext], None]] = {"translate": translate, "score": score, "flag": flag,
-                                                   "report": report}
+STAGES: dict[str, Callable[[RunContext], None]] = dict(zip(STAGE_NAMES, (translate, score, flag, report),
+                                                            strict=True))
 
 
 def run(config: Config, stages: list[str] | None = None, log: Callable[[str], None] | None = None,
