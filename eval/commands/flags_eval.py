@@ -25,9 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..flags.mqm import BASELINE, MODE_HELP, MODES, run_modes
-
     from ..errors import ConfigError
+    from ..flags.mqm import BASELINE, MODE_HELP, MODES, run_modes
 
     modes = args.mode or list(MODES)
     for mode in modes:
