@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from mteval.flags import flag_segments, make_detectors
-from mteval.flags.calibration import NEAR
+from mteval.flags.calibration import overlaps
 from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
@@ -43,13 +43,6 @@ def inside_share(rows, flags) -> tuple[float, int]:
         total += len(span)
     return (inside / total if total else 0.0), total
 
-def overlaps(row, f) -> bool:
-    """Whether an expert span overlaps the flag (zero-width: lies within NEAR characters), as calibrated."""
-    shift = len(row.target) - len(row.target.lstrip())
-    s, e = f.start + shift, f.end + shift
-    if s == e:
-        return any(gs - NEAR <= s <= ge + NEAR for gs, ge, _ in row.spans)
-    return any(gs < e and s < ge for gs, ge, _ in row.spans)
 
 
 def reliability(rows, flags) -> list[tuple[str, int, float, float, float]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from mteval.flags import DEFAULT_DETECTORS, Flag, flag_segments, make_detectors, support
-from mteval.flags.calibration import NEAR
+from mteval.flags.calibration import overlaps
 from mteval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
@@ -38,13 +38,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15)
         w -= np.linalg.solve(hess, grad)
     return w
 
-def overlaps(row, f) -> bool:
-    """Whether an expert span overlaps the flag (a zero-width flag: lies within NEAR characters of it)."""
-    shift = len(row.target) - len(row.target.lstrip())
-    s, e = f.start + shift, f.end + shift
-    if s == e:
-        return any(gs - NEAR <= s <= ge + NEAR for gs, ge, _ in row.spans)
-    return any(gs < e and s < ge for gs, ge, _ in row.spans)
 
 def support_flags(data, w_err, w_major, threshold, major_threshold, platt=(1.0, 0.0)) -> list[Flag]:
     """Flags as the detector makes them; `confidence` is raw P(error) with the identity `platt`."""

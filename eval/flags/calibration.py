@@ -30,3 +30,13 @@ def calibrate(flags: Sequence[Flag]) -> list[Flag]:
         if f.confidence is None:
             f.confidence = conf.get(f"{f.kind}/{f.severity}", PRIOR)
     return list(flags)
+
+
+def overlaps(row, f) -> bool:
+    """The event confidence estimates: an expert span of MQM `row` overlaps flag `f` (a zero-width flag: an expert
+    span lies within `NEAR` characters of it). Offsets of `f` are into the stripped target."""
+    shift = len(row.target) - len(row.target.lstrip())
+    s, e = f.start + shift, f.end + shift
+    if s == e:
+        return any(gs - NEAR <= s <= ge + NEAR for gs, ge, _ in row.spans)
+    return any(gs < e and s < ge for gs, ge, _ in row.spans)
