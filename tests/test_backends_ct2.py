@@ -53,6 +53,18 @@ def test_decoder_prompts_and_stop_strings_equal_transformers(tiny_family, chat: 
     assert len(set(got)) == len(SOURCES) and all(got), got
 
 
+@pytest.mark.parametrize("stop", [[], ["。 "]])
+def test_progress_moves_per_segment_inside_a_batch(tiny_family, stop) -> None:
+    """Each row of a decoder batch reports itself once when it finishes (stop string or last step), so the
+    progress bar moves per segment, not per batch."""
+    backend = make("ct2", model=str(tiny_family("llama")), compute_type="float32", batch_size=len(SOURCES),
+                   prompt={"examples": EXAMPLES, "stop": stop}, max_new_tokens=10)
+    calls: list[int] = []
+    backend.segments_done = calls.append
+    backend.translate(corpus())
+    assert calls == [1] * len(SOURCES)
+
+
 def test_stop_strings_end_decoding_early(tiny_family) -> None:
     """The stop check runs during decoding (not only as a cut afterwards): fewer tokens are generated."""
     path = tiny_family("llama")

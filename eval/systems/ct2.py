@@ -180,16 +180,21 @@ class CT2Backend(ModelBackend):
                    for s in sources]
         tokens = [self.tokenizer.convert_ids_to_tokens(ids[-limit:]) for ids in prompts]
         generated: list[list[int]] = [[] for _ in sources]
+        finished: set[int] = set()
 
-        def stop_here(step: Any) -> bool:
+        def on_token(step: Any) -> bool:
+            """Greedy decoding, token by token: stop a row at a stop string; the bar moves as rows finish."""
             generated[step.batch_id].append(step.token_id)
-            return reached_stop(self._decode(generated[step.batch_id]), prompt.stop)
+            stop = bool(prompt.stop) and reached_stop(self._decode(generated[step.batch_id]), prompt.stop)
+            if (stop or step.is_last) and step.batch_id not in finished:
+                finished.add(step.batch_id)
+                self.segments_done(1)
+            return stop
 
-        greedy_stops = prompt.stop and self.spec["beam_size"] == 1
         results = self.generator.generate_batch(
             tokens, max_length=self.spec["max_new_tokens"], beam_size=self.spec["beam_size"], sampling_topk=1,
             include_prompt_in_result=False, end_token=self.end_tokens or None,
-            callback=stop_here if greedy_stops else None)
+            callback=on_token if self.spec["beam_size"] == 1 else None)
         return [cut_at_stop(self._decode(r.sequences_ids[0]), prompt.stop) for r in results]
 
 
