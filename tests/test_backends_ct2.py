@@ -15,7 +15,7 @@ from mteval.errors import BackendError, ConfigError
 from mteval.systems.ct2 import ct2_dir
 
 from tests.test_backends_hf import CHAT, FAMILIES, FEW_SHOT, corpus, direct_causal, expected_seq2seq, make
-from tests.tiny_families import EXAMPLES, SOURCES
+from tests.tiny_families import EXAMPLES, SOURCES, fake_hub_cache
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -209,17 +209,7 @@ def test_hub_id_in_the_local_cache_converts_offline(tiny_family, monkeypatch: py
                                                     tmp_path: Path) -> None:
     """A hub id found in the local HF cache (refs/main → snapshots/<commit>) converts from its snapshot, keyed by
     the commit."""
-    import huggingface_hub.constants as c
-
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    repo = tmp_path / "models--tiny-org--tiny-nllb"
-    shutil.copytree(tiny_family("nllb"), repo / "snapshots" / commit)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(commit)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    commit = fake_hub_cache(tiny_family("nllb"), "tiny-org/tiny-nllb", tmp_path, monkeypatch)
     backend = make("ct2", model="tiny-org/tiny-nllb", compute_type="float32", max_new_tokens=12)
     assert backend.identity()["revision"] == commit
     assert backend.translate(corpus()) == expected_seq2seq(tiny_family("nllb"), "nllb")

@@ -15,7 +15,7 @@ from mteval.errors import BackendError, ConfigError
 from mteval.systems import BACKENDS
 from mteval.systems.families import Languages
 
-from tests.tiny_families import EXAMPLES, SOURCES
+from tests.tiny_families import EXAMPLES, SOURCES, fake_hub_cache
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -200,19 +200,7 @@ def test_nllb_codes_need_a_known_language() -> None:
 def test_hub_id_in_the_local_cache_loads_offline_with_its_commit(tiny_family, monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path) -> None:
     """A hub id found in the local HF cache (hub layout: refs/main → snapshots/<commit>) loads offline."""
-    import shutil
-
-    import huggingface_hub.constants as c
-
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    repo = tmp_path / "models--tiny-org--tiny-marian"
-    shutil.copytree(tiny_family("marian"), repo / "snapshots" / commit)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(commit)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr(c, "HF_HUB_CACHE", str(tmp_path))
-    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    commit = fake_hub_cache(tiny_family("marian"), "tiny-org/tiny-marian", tmp_path, monkeypatch)
     backend = make("hf-seq2seq", model="tiny-org/tiny-marian", device="cpu", generation={"max_new_tokens": 12},
                    tgt_code="eng")
     backend.check_corpus(corpus())

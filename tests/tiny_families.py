@@ -219,3 +219,22 @@ def _build(family: str, out: Path, steps: int) -> Path:
     _fit(model, [batch], steps)
     model.save_pretrained(out)
     return out
+
+
+def fake_hub_cache(model: Path, repo_id: str, cache: Path, monkeypatch: Any) -> str:
+    """Put `model` in a Hugging Face hub cache at `cache` as `repo_id` (refs/main → snapshots/<commit>) and make
+    the hub offline and that cache current; returns the commit."""
+    import shutil
+
+    import huggingface_hub.constants as c
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    shutil.copytree(model, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
+    return commit

@@ -148,16 +148,6 @@ def _load(ckpt: Path, hparams_file: Path, encoder_dir: Path, device: str) -> Any
     return CometScorer(net, tokenizer, hparams, device)
 
 
-def _device(want: str, metric: str) -> str:
-    import torch
-
-    if want == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if want == "cuda" and not torch.cuda.is_available():
-        raise MetricError(f"{metric}: device cuda requested but torch sees no CUDA device")
-    return want
-
-
 class CometMetric(SegmentMetric):
     """A COMET-family metric: segment scores from a checkpoint, cached per model identity and segment."""
 
@@ -219,9 +209,11 @@ class CometMetric(SegmentMetric):
         todo = list({k: i for i, k in reversed(list(enumerate(keys))) if found[i] is None}.values())
         if todo:
             from ..progress import bar as progress_bar
+            from ..systems.model import torch_device
 
             cp = self.checkpoint()
-            scorer = _load(cp.ckpt, cp.hparams_file, cp.encoder_dir, _device(self.config["device"], self.name))
+            device = torch_device(self.config["device"], self.name, MetricError)
+            scorer = _load(cp.ckpt, cp.hparams_file, cp.encoder_dir, device)
             with progress_bar(f"{self.name}", len(todo)) as advance:
                 results = scorer.score([sources[i] for i in todo], [hypotheses[i] for i in todo],
                                        [refs[i] for i in todo], self.config["batch_size"], advance)

@@ -170,14 +170,9 @@ class MetricX(SegmentMetric):
         self.resolved()
 
     def device(self) -> str:
-        import torch
+        from ..systems.model import torch_device
 
-        want = self.config["device"]
-        if want == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if want == "cuda" and not torch.cuda.is_available():
-            raise MetricError(f"{self.name}: device cuda requested but torch sees no CUDA device")
-        return want
+        return torch_device(self.config["device"], self.name, MetricError)
 
     def scorer(self) -> MetricXScorer:
         if self._scorer is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .. import progress
 from ..config.schema import Located, Option
 from ..corpus.base import Corpus
-from ..errors import BackendError
+from ..errors import BackendError, MtevalError
 from .base import Backend
 from .generation import GENERATION_OPTIONS, check_generation
 from .hub import ModelSource, resolve_model
@@ -54,6 +54,18 @@ def hf_loading(system: str, what: str, model: str) -> Iterator[None]:
     finally:
         hf_logging.set_verbosity(verbosity)
         hf_logging.enable_progress_bar()
+
+
+def torch_device(want: str, who: str, error: type[MtevalError]) -> str:
+    """The torch device for a `device:` option: `auto` is cuda when torch sees a GPU, else cpu; `cuda` without
+    one raises `error` naming `who`."""
+    import torch
+
+    if want == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if want == "cuda" and not torch.cuda.is_available():
+        raise error(f"{who}: device cuda requested but torch sees no CUDA device")
+    return want
 
 
 def shard_range(n_segments: int, shard: tuple[int, int] | None) -> range:
@@ -150,14 +162,7 @@ class ModelBackend(Backend):
         return self._identity
 
     def device(self) -> str:
-        import torch
-
-        want = self.spec["device"]
-        if want == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if want == "cuda" and not torch.cuda.is_available():
-            raise BackendError(f"system {self.name!r}: device cuda requested but torch sees no CUDA device")
-        return want
+        return torch_device(self.spec["device"], f"system {self.name!r}", BackendError)
 
     def ensure_loaded(self) -> None:
         if not self._loaded:
