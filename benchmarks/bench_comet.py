@@ -30,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "comet"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report, spread
 
 
 def segments(n: int) -> tuple[list[str], list[str], list[str]]:
@@ -94,13 +96,13 @@ def official(model: Path, n: int, batch_size: int) -> dict:
 def ours(model: Path, n: int, batch_size: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from mteval.metrics import make_metrics
-    from mteval.metrics.comet import _device, _load
+    from mteval.metrics.comet import _load
 
     src, mt, ref = segments(n)
     m = make_metrics([{"name": "comet", "model": str(model), "encoder": str(model / "encoder"),
                        "batch_size": batch_size, "device": "cpu"}], "en")[0]
     cp = m.checkpoint()
-    _load(cp.ckpt, cp.hparams_file, cp.encoder_dir, _device("cpu", "comet"))  # loading is not timed
+    _load(cp.ckpt, cp.hparams_file, cp.encoder_dir, "cpu")  # loading is not timed
     loaded = peak_mb()
     started = time.perf_counter()
     out = m.outputs(mt, ref, src)
@@ -134,8 +136,7 @@ def main() -> int:
         print(json.dumps(fn(Path(args.model), args.n, args.batch_size)))
         return 0
     comet_python = str(Path(args.comet_venv) / "bin" / "python")
-    load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp:
+    with load_report("comet", cores=2), tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "xlmr-base-comet"
         subprocess.run([comet_python, __file__, "--side", "build", "--model", str(model)], check=True,
                        capture_output=True)
@@ -144,20 +145,17 @@ def main() -> int:
         for _ in range(args.runs):
             results["official"].append(run_side(comet_python, "official", model, args))
             results["ours"].append(run_side(sys.executable, "ours", model, args))
-    load_after = os.getloadavg()
     diff = max(abs(a - b) for a, b in zip(results["official"][0]["scores"], results["ours"][0]["scores"]))
     print(f"checkpoint {size:.0f} MiB, {args.n} segments, batch size {args.batch_size}, CPU, "
           f"torch threads: default; max |score difference| {diff:.2e}")
     for side, runs in results.items():
         secs = [r["seconds"] for r in runs]
-        print(f"{side:9s} scoring {statistics.median(secs):6.2f} s (runs {', '.join(f'{s:.2f}' for s in secs)}); "
+        print(f"{side:9s} scoring {spread(secs)} s; "
               f"{args.n / statistics.median(secs):6.1f} seg/s; peak RSS {max(r['peak_mb'] for r in runs):.0f} MiB "
               f"(after loading {max(r['loaded_mb'] for r in runs):.0f} MiB)")
     ratio = statistics.median(r["seconds"] for r in results["official"]) / \
         statistics.median(r["seconds"] for r in results["ours"])
     print(f"speed-up (official / ours, median): {ratio:.2f}x")
-    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
-          + ("  (UNDER LOAD: other jobs share the cores)" if max(load_before[0], load_after[0]) > 1.5 else ""))
     return 0 if diff < 1e-4 else 1
 
 

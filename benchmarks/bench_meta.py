@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import statistics
 import subprocess
 import sys
 import time
@@ -34,13 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 WMT, MQM = SHARED / "wmt22-general-zhen", SHARED / "mqm-wmt22-zhen"
 sys.path.insert(0, str(ROOT))
-
-
-def load_average() -> str:
-    one = os.getloadavg()[0]
-    cores = len(os.sched_getaffinity(0))
-    return f"{one:.2f} on {cores} cores" + ("  (UNDER LOAD: figures slower than on an idle machine)"
-                                            if one > 0.5 * cores else "")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report, ratio_spread, spread
 
 
 def read(path: Path) -> list[str]:
@@ -122,35 +115,46 @@ def main() -> None:
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     from mteval.flags import Flag
-    from mteval.metrics import meta
-    from mteval.metrics.correlation import MetricScores, segment_agreement
 
     commit = subprocess.run(["git", "log", "-1", "--format=%h %cs %s", "--", "eval/flags"], cwd=ROOT,
                             capture_output=True, text=True, check=False).stdout.strip()
-    print(f"load average before: {load_average()}")
     print(f"flags version: eval/flags at {commit or 'unknown'}; Flag has confidence: "
           f"{'confidence' in getattr(Flag, '__dataclass_fields__', {})}")
     src, hyps, ref, human = load()
     print(f"{len(hyps)} systems × {human.shape[1]} segments, reference A")
     matrices = {}
-    for evidence in ("reference", "systems") if "agreement" in parts else ():
-        start = time.perf_counter()
-        flags, signature = flags_scores(src, hyps, ref, evidence)
-        took = time.perf_counter() - start
-        chrf = sentence_scores(hyps, ref, evidence == "systems")
-        matrices[evidence] = (chrf, flags)
-        metrics = [MetricScores("chrf", chrf.mean(1), chrf), MetricScores("flags-mqm", flags.mean(1), flags)]
-        values, ci, p, eps = segment_agreement(human, metrics, None, args.bootstrap, "chrf", args.permutations)
-        print(f"\nevidence: {evidence}  ({signature}; flagging took {took:.0f} s)")
-        print("| statistic | chrF | flags-mqm | p (flags-mqm better) |\n|---|---|---|---|")
-        for stat in ("kendall", "kendall_item", "acc_eq"):
-            cells = [f"{values[m][stat]:.3f} [{ci[m][stat][0]:.3f}, {ci[m][stat][1]:.3f}]" for m in ("chrf", "flags-mqm")]
-            print(f"| {stat} | {cells[0]} | {cells[1]} | {p['flags-mqm'][stat]:.4f} |")
-        print(f"acc-eq tie thresholds: chrF {eps['chrf']:.4g}, flags-mqm {eps['flags-mqm']:.4g}")
+    if "agreement" in parts:
+        with load_report("agreement", cores=1):
+            for evidence in ("reference", "systems"):
+                matrices[evidence] = agreement(args, src, hyps, ref, human, evidence)
+    if "speed" in parts:
+        with load_report("speed", cores=1):
+            speed(args, hyps, ref, human, matrices)
 
-    if "speed" not in parts:
-        print(f"load average after: {load_average()}")
-        return
+
+def agreement(args: argparse.Namespace, src, hyps, ref, human, evidence: str) -> tuple[np.ndarray, np.ndarray]:
+    """flags-mqm vs chrF with the same `evidence`: prints the table, returns both score matrices."""
+    from mteval.metrics.correlation import MetricScores, segment_agreement
+
+    start = time.perf_counter()
+    flags, signature = flags_scores(src, hyps, ref, evidence)
+    took = time.perf_counter() - start
+    chrf = sentence_scores(hyps, ref, evidence == "systems")
+    metrics = [MetricScores("chrf", chrf.mean(1), chrf), MetricScores("flags-mqm", flags.mean(1), flags)]
+    values, ci, p, eps = segment_agreement(human, metrics, None, args.bootstrap, "chrf", args.permutations)
+    print(f"\nevidence: {evidence}  ({signature}; flagging took {took:.0f} s)")
+    print("| statistic | chrF | flags-mqm | p (flags-mqm better) |\n|---|---|---|---|")
+    for stat in ("kendall", "kendall_item", "acc_eq"):
+        cells = [f"{values[m][stat]:.3f} [{ci[m][stat][0]:.3f}, {ci[m][stat][1]:.3f}]" for m in ("chrf", "flags-mqm")]
+        print(f"| {stat} | {cells[0]} | {cells[1]} | {p['flags-mqm'][stat]:.4f} |")
+    print(f"acc-eq tie thresholds: chrF {eps['chrf']:.4g}, flags-mqm {eps['flags-mqm']:.4g}")
+    return chrf, flags
+
+
+def speed(args: argparse.Namespace, hyps, ref, human, matrices: dict) -> None:
+    """The statistics of 4 metric matrices, ours vs loops, `args.repeat` times (the same values asserted)."""
+    from mteval.metrics import meta
+
     ref_b = read(WMT / "references/generaltest2022.zh-en.ref.B.en")
     four = [m for pair in matrices.values() for m in pair] or [
         sentence_scores(hyps, r, False, metric) for r in (ref, ref_b) for metric in ("chrf", "bleu")]
@@ -164,11 +168,8 @@ def main() -> None:
         slow = [(meta.kendall_flat(human, m), loops_item_kendall(human, m), loops_acc_eq(human, m)) for m in four]
         loops.append(time.perf_counter() - start)
         assert np.allclose(fast, slow, atol=1e-9), (fast, slow)
-    print(f"\nstatistics of 4 metrics × 14 systems × 1875 segments (median of {args.repeat}): "
-          f"ours {statistics.median(ours):.2f} s (range {min(ours):.2f}–{max(ours):.2f}), "
-          f"mt-metrics-eval-style loops {statistics.median(loops):.2f} s "
-          f"(range {min(loops):.2f}–{max(loops):.2f}): {statistics.median(loops) / statistics.median(ours):.0f}× faster")
-    print(f"load average after: {load_average()}")
+    print(f"\nstatistics of 4 metrics × 14 systems × 1875 segments: ours {spread(ours)} s, "
+          f"mt-metrics-eval-style loops {spread(loops)} s: {ratio_spread(loops, ours)} faster")
 
 
 if __name__ == "__main__":

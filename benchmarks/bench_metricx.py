@@ -25,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report, spread
+
 WMT22 = ROOT.parent / "shared" / "data" / "wmt22-general-zhen"
 SIZES = {  # mT5 base and large dimensions (MetricX-24-hybrid-large is mT5-large)
     "base": {"d_model": 768, "d_kv": 64, "d_ff": 2048, "num_layers": 12, "num_decoder_layers": 12, "num_heads": 12},
@@ -74,11 +77,8 @@ def main() -> None:
     args = ap.parse_args()
     from tests.tiny_metricx import CONFIG, save_tiny_metricx
 
-    load_before = os.getloadavg()
-    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} on {os.cpu_count()} "
-          f"cores")
     rows = segments(args.n)
-    with tempfile.TemporaryDirectory() as tmp:
+    with load_report("metricx", cores=2), tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         model, tok = save_tiny_metricx(work / "ckpt", CONFIG | SIZES[args.size])
         size_gb = (model / "model.safetensors").stat().st_size / 1e9
@@ -101,18 +101,14 @@ def main() -> None:
                 times[f"ours b{batch}"].append(t)
                 rss[f"ours b{batch}"] = info["maxrss_mb"]
                 results[f"ours b{batch}"] = info["scores"]
-    load_after = os.getloadavg()
     base = statistics.median(times["official b1"])
-    print(f"{'side':<12} {'median s':>9} {'range s':>15} {'seg/s':>7} {'peak RSS MB':>12} {'vs official':>12}")
+    print(f"{'side':<12} {'seconds: median (range, n)':>28} {'seg/s':>7} {'peak RSS MB':>12} {'vs official':>12}")
     for side, ts in times.items():
         med = statistics.median(ts)
-        print(f"{side:<12} {med:9.1f} {min(ts):7.1f}-{max(ts):<7.1f} {len(rows) / med:7.2f} {rss[side]:12.0f} "
-              f"{base / med:11.2f}x")
+        print(f"{side:<12} {spread(ts, 1):>28} {len(rows) / med:7.2f} {rss[side]:12.0f} {base / med:11.2f}x")
     for side in ("ours b1", "ours b8"):
         diff = max(abs(a - b) for a, b in zip(results[side], results["official b1"], strict=True))
         print(f"max |{side} - official| = {diff:.2e}")
-    print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
-          + ("  (UNDER LOAD: other jobs were running)" if max(load_before[0], load_after[0]) > 1.5 else ""))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@ against a local OpenAI-compatible stand-in (requests in flight, retries).
 
     .venv/bin/python benchmarks/bench_scaleout.py [--parts openai,shards] [--n 64] [--latency 0.2]
 
-openai  a threaded HTTP server on 127.0.0.1 answering /v1/chat/completions after `--latency` seconds, counting
-        the requests in flight; `--n` FLORES zh sentences at several `concurrency` values (batch_size 64), then
-        with 25% of first attempts answered 503 (backoff 0.05 s), then with a server that always answers 503.
+openai  the tests' threaded HTTP stand-in (tests/openai_standin.py) on 127.0.0.1 answering /v1/chat/completions
+        after `--latency` seconds, counting the requests in flight; `--n` FLORES zh sentences at several
+        `concurrency` values (batch_size 64), then with 25% of first attempts answered 503 (backoff 0.05 s), then
+        with a server that always answers 503.
 shards  the tiny trained Llama (tests/tiny_families.py) through hf-causal on `--n` FLORES sentences: one plain
         run, vs two `--shard I/2` processes started together (own caches) + `mteval cache merge` + the final run
         (which must translate nothing and write the same hypotheses).
@@ -19,75 +20,19 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report
+
+from tests.openai_standin import StandIn
+
 FLORES = ROOT.parent / "shared" / "data" / "testsets-zhen" / "flores200-devtest"
 MTEVAL = [sys.executable, "-m", "mteval"]
-
-
-def load_note(label: str) -> None:
-    load = os.getloadavg()[0]
-    mark = "  ** UNDER LOAD: other jobs share the 2 cores **" if load >= 1.0 else ""
-    print(f"load average {label}: {load:.2f}{mark}", flush=True)
-
-
-class StandIn:
-    """An OpenAI-compatible chat server: answers `EN(<source>)` after `latency` s; `fail(n)` answers 503 to the
-    first attempt of every n-th distinct request, `always_fail` to every request."""
-
-    def __init__(self, latency: float) -> None:
-        self.latency = latency
-        self.lock = threading.Lock()
-        self.in_flight = self.max_in_flight = self.requests = self.failures = 0
-        self.fail_every = 0
-        self.always_fail = False
-        self.seen: set[str] = set()
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                source = body["messages"][-1]["content"].rsplit("\n", 1)[-1]
-                with stand_in.lock:
-                    stand_in.requests += 1
-                    stand_in.in_flight += 1
-                    stand_in.max_in_flight = max(stand_in.max_in_flight, stand_in.in_flight)
-                    first = source not in stand_in.seen
-                    stand_in.seen.add(source)
-                    fail = stand_in.always_fail or (
-                        stand_in.fail_every and first and len(stand_in.seen) % stand_in.fail_every == 0)
-                    stand_in.failures += bool(fail)
-                time.sleep(stand_in.latency)
-                with stand_in.lock:
-                    stand_in.in_flight -= 1
-                if fail:
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                payload = json.dumps({"choices": [{"message": {"role": "assistant",
-                                                               "content": f"EN({source})"}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def reset(self) -> None:
-        self.in_flight = self.max_in_flight = self.requests = self.failures = 0
-        self.seen.clear()
 
 
 def openai_backend(url: str, **spec: Any):
@@ -128,7 +73,8 @@ def bench_openai(n: int, latency: float) -> None:
     out = openai_backend(stand_in.url, concurrency=8, backoff=0.05).translate(corpus)
     assert out == [f"EN({s})" for s in sources]
     print(json.dumps({"part": "openai-retry", "segments": n, "concurrency": 8, "first_attempts_503": stand_in.failures,
-                      "requests": stand_in.requests, "wall_s": round(time.perf_counter() - started, 2)}), flush=True)
+                      "requests": len(stand_in.requests), "wall_s": round(time.perf_counter() - started, 2)}),
+          flush=True)
     stand_in.reset()
     stand_in.fail_every, stand_in.always_fail = 0, True
     started = time.perf_counter()
@@ -136,9 +82,9 @@ def bench_openai(n: int, latency: float) -> None:
         openai_backend(stand_in.url, concurrency=1, backoff=0.05, max_retries=3).translate(
             Corpus("one", "zh", "en", sources[:1], []))
     except BackendError as exc:
-        print(json.dumps({"part": "openai-give-up", "max_retries": 3, "requests": stand_in.requests,
+        print(json.dumps({"part": "openai-give-up", "max_retries": 3, "requests": len(stand_in.requests),
                           "wall_s": round(time.perf_counter() - started, 2), "error": str(exc)}), flush=True)
-    stand_in.httpd.shutdown()
+    stand_in.close()
 
 
 def mteval(*args: str) -> tuple[float, str]:
@@ -189,12 +135,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=64)
     parser.add_argument("--latency", type=float, default=0.2)
     args = parser.parse_args()
-    load_note("before")
     if "openai" in args.parts:
-        bench_openai(args.n, args.latency)
+        with load_report("openai", cores=2):
+            bench_openai(args.n, args.latency)
     if "shards" in args.parts:
-        bench_shards(args.n)
-    load_note("after")
+        with load_report("shards", cores=2):
+            bench_shards(args.n)
 
 
 if __name__ == "__main__":

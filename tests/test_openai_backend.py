@@ -3,11 +3,8 @@ including 500s, 429s, timeouts, malformed JSON and missing fields; the API key i
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,72 +13,18 @@ from mteval import load_config, run
 from mteval.corpus.base import Corpus
 from mteval.errors import BackendError, ConfigError
 
+from .openai_standin import StandIn
 from .test_backends_hf import make
 
 KEY = "sk-test-7f3a9c1e5b"
 SOURCES = ["今天天气很好。", "双方讨论了国际热点问题。", "新华社北京电。"]
 
 
-class Server:
-    """A scripted OpenAI-compatible server: `script` is popped per request (default: a good reply)."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.script: list[str] = []
-        self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with server.lock:
-                    server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                            "body": body})
-                    action = server.script.pop(0) if server.script else "ok"
-                if action == "sleep":
-                    time.sleep(0.6)
-                    action = "ok"
-                if action in ("500", "429", "400"):
-                    self.send_response(int(action))
-                    if action == "429":
-                        self.send_header("Retry-After", "0")
-                    self.end_headers()
-                    self.wfile.write(f"error echoing {self.headers.get('Authorization')}".encode())
-                    return
-                if action == "garbage":
-                    payload = b"<html>not json"
-                elif action == "nochoices":
-                    payload = json.dumps({"choices": []}).encode()
-                else:
-                    src = (body["messages"][-1]["content"] if "messages" in body else body["prompt"])
-                    query = [line for line in src.split("\n") if line.startswith("Chinese: ")] or [src]
-                    text = "EN(" + query[-1].rsplit("\n", 1)[-1].removeprefix("Chinese: ") + ")"
-                    if self.path.endswith("/chat/completions"):
-                        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]})
-                    else:
-                        payload = json.dumps({"choices": [{"text": " " + text + "\nChinese: more"}]})
-                    payload = payload.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-
 @pytest.fixture
-def server() -> Iterator[Server]:
-    s = Server()
-    thread = threading.Thread(target=s.httpd.serve_forever, daemon=True)
-    thread.start()
+def server() -> Iterator[StandIn]:
+    s = StandIn()
     yield s
-    s.httpd.shutdown()
-    s.httpd.server_close()
+    s.close()
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +32,7 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_OPENAI_KEY", KEY)
 
 
-def backend(server: Server, **spec: Any) -> Any:
+def backend(server: StandIn, **spec: Any) -> Any:
     return make("openai", base_url=server.url, model="m", api_key_env="TEST_OPENAI_KEY", backoff=0.01,
                 **{"timeout": 5.0, **spec})
 
@@ -98,7 +41,7 @@ def corpus() -> Corpus:
     return Corpus("c", "zh", "en", list(SOURCES), [])
 
 
-def test_chat_completions(server: Server) -> None:
+def test_chat_completions(server: StandIn) -> None:
     got = backend(server, concurrency=3).translate(corpus())
     assert got == ["EN(" + s + ")" for s in SOURCES]
     req = server.requests[0]
@@ -108,7 +51,7 @@ def test_chat_completions(server: Server) -> None:
     assert req["body"]["temperature"] == 0 and req["body"]["model"] == "m"
 
 
-def test_completions_few_shot_and_stop(server: Server) -> None:
+def test_completions_few_shot_and_stop(server: StandIn) -> None:
     got = backend(server, endpoint="completions", generation={"max_tokens": 50}).translate(corpus())
     assert got == ["EN(" + s + ")" for s in SOURCES]  # cut at the newline stop
     bodies = sorted((r["body"] for r in server.requests), key=lambda b: b["prompt"])
@@ -120,7 +63,7 @@ def test_completions_few_shot_and_stop(server: Server) -> None:
         f"Chinese: {s}\nEnglish:" for s in SOURCES)
 
 
-def test_retries_500_429_and_timeouts_then_succeeds(server: Server) -> None:
+def test_retries_500_429_and_timeouts_then_succeeds(server: StandIn) -> None:
     server.script = ["500", "429", "sleep"]
     got = backend(server, concurrency=1, timeout=0.3, max_retries=3).translate(Corpus("c", "zh", "en", SOURCES[:1],
                                                                                       []))
@@ -128,7 +71,7 @@ def test_retries_500_429_and_timeouts_then_succeeds(server: Server) -> None:
     assert len(server.requests) == 4
 
 
-def test_gives_up_after_bounded_retries_naming_the_endpoint(server: Server) -> None:
+def test_gives_up_after_bounded_retries_naming_the_endpoint(server: StandIn) -> None:
     server.script = ["500"] * 10
     started = time.perf_counter()
     with pytest.raises(BackendError, match=r"/v1/chat/completions: giving up after 3 attempts: HTTP 500") as err:
@@ -150,14 +93,14 @@ def test_unreachable_endpoint_fails_naming_it() -> None:
     ("nochoices", r"malformed response: no string choices\[0\]\.message\.content"),
     ("400", r"HTTP 400"),
 ])
-def test_malformed_responses_and_client_errors_are_errors(server: Server, action: str, message: str) -> None:
+def test_malformed_responses_and_client_errors_are_errors(server: StandIn, action: str, message: str) -> None:
     server.script = [action]
     with pytest.raises(BackendError, match=message):
         backend(server, concurrency=1).translate(Corpus("c", "zh", "en", SOURCES[:1], []))
     assert len(server.requests) == 1  # not retried
 
 
-def test_key_never_written_to_manifest_or_cache(server: Server, tmp_path: Path) -> None:
+def test_key_never_written_to_manifest_or_cache(server: StandIn, tmp_path: Path) -> None:
     cfg = tmp_path / "c.yaml"
     (tmp_path / "src.zh").write_text("\n".join(SOURCES) + "\n", encoding="utf-8")
     (tmp_path / "ref.en").write_text("a\nb\nc\n", encoding="utf-8")
@@ -177,7 +120,7 @@ report: false
     assert len(server.requests) == 3  # served from the cache
 
 
-def test_config_checks(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_checks(server: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="base_url: do not put credentials in the URL"):
         make("openai", base_url="http://user:pw@host/v1", model="m")
     with pytest.raises(ConfigError, match="base_url: expected an http"):

@@ -12,7 +12,8 @@ import pytest
 from mteval import ConfigError, load_config
 
 from .conftest import ROOT
-from .test_openai_backend import KEY, SOURCES, Server, server  # noqa: F401 (the server fixture)
+from .openai_standin import StandIn
+from .test_openai_backend import KEY, SOURCES, server  # noqa: F401 (the server fixture)
 
 
 def write_config(tmp: Path, url: str, extra: str = "") -> Path:
@@ -39,7 +40,7 @@ def leaks(tmp: Path) -> list[Path]:
     return [p for p in tmp.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
 
 
-def test_key_never_reaches_run_folder_cache_report_or_output(server: Server, tmp_path: Path) -> None:  # noqa: F811
+def test_key_never_reaches_run_folder_cache_report_or_output(server: StandIn, tmp_path: Path) -> None:  # noqa: F811
     cfg = write_config(tmp_path, server.url)
     server.script = ["500"]  # the first reply echoes the Authorization header in its body; then a retry succeeds
     proc = mteval("run", str(cfg))
@@ -51,7 +52,7 @@ def test_key_never_reaches_run_folder_cache_report_or_output(server: Server, tmp
     assert KEY not in proc.stdout + proc.stderr
 
 
-def test_key_echoed_by_a_failing_server_is_redacted_in_the_error(server: Server, tmp_path: Path) -> None:  # noqa: F811
+def test_key_echoed_by_a_failing_server_is_redacted_in_the_error(server: StandIn, tmp_path: Path) -> None:  # noqa: F811
     cfg = write_config(tmp_path, server.url)
     server.script = ["500"] * 10
     proc = mteval("run", str(cfg))
