@@ -3,12 +3,16 @@
     .venv/bin/python benchmarks/fit_flags.py [--gold ../shared/data/mqm-newstest2021-zhen/spans.tsv]
 
 Development half = every other document, sorted by id (`eval.flags.mqm.dev_split`); nothing here reads the
-held-out half (`bench_flags_quality.py` reports it). For each evidence mode of the `mistranslation` detector:
-P(error) on every word and P(major | error) on the error words (L2-regularised logistic regression, Newton's
-method); the flag threshold that maximises character F1 on dev (reference-free: among those with precision ≥ 0.3; all
-default detectors, support flags counted major where the raw P(error) ≥ 0.5); the P(major | error) threshold at which the share
-of rows with a major flag (all default detectors) equals the experts' share on dev. Then the confidence of each
-rule detector's kind and severity: the share of its flagged characters inside expert spans on dev.
+held-out half (`bench_flags_quality.py` reports it). For each evidence mode of the `mistranslation` detector
+(L2-regularised logistic regressions, Newton's method):
+1. per word, P(error) and P(major | error) from the word features;
+2. for each word threshold and bridging gap of a small grid: the candidate spans, their confidence model (the span
+   overlaps an expert span) and severity model (an overlapping expert span is major), and the P(major | error)
+   threshold at which the share of rows with a major flag (all default detectors) comes closest to the experts'
+   share on dev;
+3. the grid point with the best character F1 on dev, all default detectors together (reference-free: among those
+   whose precision is at least 0.3).
+Then the confidence of each rule detector's kind and severity: the share of its flags an expert span overlaps.
 """
 
 from __future__ import annotations
@@ -25,9 +29,13 @@ from mteval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_f
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 RULES = [d for d in DEFAULT_DETECTORS if d != "mistranslation"]
-# Without references or other systems, few right flags: the reference-free threshold maximises F1 among those
+# Without references or other systems, few right flags: the reference-free grid point maximises F1 among those
 # whose precision (all detectors) is at least this.
 MIN_PRECISION = 0.3
+THRESHOLDS = {"reference-free": (0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4)}
+DEFAULT_THRESHOLDS = (0.16, 0.2, 0.24, 0.28)
+GAPS = (1, 3, 5)
+
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15) -> np.ndarray:
     w = np.zeros(x.shape[1])
@@ -39,20 +47,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15)
     return w
 
 
-def support_flags(data, w_err, w_major, threshold, major_threshold, platt=(1.0, 0.0)) -> list[Flag]:
-    """Flags as the detector makes them; `confidence` is raw P(error) with the identity `platt`."""
-    out = []
-    for n, (ws, x, _, blocked) in enumerate(data):
-        if not ws:
-            continue
-        p_err, p_major = support._sigmoid(x @ w_err), support._sigmoid(x @ w_major)
-        for first, last in support.spans(ws, p_err, threshold, blocked=blocked):
-            conf = support.span_confidence(float(p_err[first:last + 1].max()), platt)
-            major = conf >= 0.5 and float(p_major[first:last + 1].mean()) > major_threshold
-            out.append(Flag(n, ws[first][0], ws[last][1], "major" if major else "minor", "mistranslation", "", "",
-                            {}, conf))
-    return out
-
 def rule_confidence(rows, flags) -> dict[str, float]:
     """Per kind/severity: the share of flags an expert span overlaps."""
     shares: dict[str, list[float]] = {}
@@ -61,71 +55,93 @@ def rule_confidence(rows, flags) -> dict[str, float]:
     # Laplace-smoothed towards 0.5 so a kind seen a few times does not claim certainty.
     return {k: round((sum(v) + 1) / (len(v) + 2), 3) for k, v in sorted(shares.items())}
 
+
+def major_overlap(row, f: Flag) -> bool:
+    shift = len(row.target) - len(row.target.lstrip())
+    return any(s < f.end + shift and f.start + shift < e and v == "major" for s, e, v in row.spans)
+
+
+def fit_point(rows, segs, data, mode, w, rule_flags, expert_major):
+    """Confidence, severity and major-threshold weights for the word weights and grid point in `w`; dev F1."""
+    cands = [support.candidates(seg, mode, w, ws, x) if ws else [] for seg, (ws, x) in zip(segs, data)]
+    spans = [(n, c, Flag(n, ws[c.first][0], ws[c.last][1], "major", "mistranslation", "", ""))
+             for n, (cs, (ws, _)) in enumerate(zip(cands, data)) for c in cs]
+    feats = np.array([c.features for _, c, _ in spans])
+    hit = np.array([overlaps(rows[n], f) for n, _, f in spans], float)
+    w["confidence"] = fit_logistic(feats, hit, l2=1e-2)
+    sev = np.column_stack([feats, [support._logit(c.p_major_word) for _, c, _ in spans]])
+    major = np.array([major_overlap(rows[n], f) for n, _, f in spans], float)
+    w["severity"] = fit_logistic(sev[hit > 0], major[hit > 0], l2=1e-2)
+    rule_major = {f.segment for f in rule_flags if f.severity == "major"}
+
+    def flags(tau: float) -> list[Flag]:
+        w["major_threshold"] = tau
+        return [f for seg, cs, (ws, _) in zip(segs, cands, data) for f in support.make_flags(seg, mode, w, cs, ws)]
+
+    def share(tau: float) -> float:
+        return len(rule_major | {f.segment for f in flags(tau) if f.severity == "major"}) / len(rows)
+
+    tau = min(np.arange(0.0, 1.0, 0.02), key=lambda t: (abs(share(t) - expert_major), t))
+    w["major_threshold"] = float(tau)
+    return evaluate(rows, flags(tau) + rule_flags)["char"], share(tau)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gold", default=str(GOLD))
+    parser.add_argument("--mode", action="append", choices=support.MODES,
+                        help="refit only these modes, keeping the others' weights (default: all)")
     args = parser.parse_args()
     all_rows = load_gold(args.gold)
     dev, _ = dev_split(all_rows)
     rows = [all_rows[i] for i in dev]
     expert_major = float(np.mean([any(s == "major" for _, _, s in r.spans) for r in rows]))
     rules = make_detectors(RULES)
-    table, rule_flags = {}, []
-    for mode in support.MODES:
+    table, all_rule_flags = {}, []
+    if args.mode:
+        previous = json.loads(support.WEIGHTS_FILE.read_text(encoding="utf-8"))
+        table = previous["modes"]
+    for mode in args.mode or support.MODES:
         segs = segments_for(rows, mode)
         if mode == "consensus":  # pin the mode: dev rows always have 3+ other systems here
             assert all(support.mode_of(s) == mode for s in segs if s.others)
-        data = []
+        data, ys = [], []
         for row, seg in zip(rows, segs):
             ws, x = support.word_features(seg, mode)
             shift = len(row.target) - len(row.target.lstrip())
             lab = _labels(len(row.target), row.spans)
-            y = np.array([max(lab[s + shift:e + shift]) for s, e, _ in ws], dtype=float)
-            data.append((ws, x, y, support.contradicted(seg, mode, ws, x)))
-        x_all = np.vstack([d[1] for d in data if len(d[0])])
-        y_all = np.concatenate([d[2] for d in data if len(d[0])])
+            data.append((ws, x))
+            ys.append(np.array([max(lab[s + shift:e + shift]) for s, e, _ in ws], dtype=float))
+        x_all = np.vstack([x for ws, x in data if ws])
+        y_all = np.concatenate([y for (ws, _), y in zip(data, ys) if ws])
         w_err = fit_logistic(x_all, (y_all > 0).astype(float))
         w_major = fit_logistic(x_all[y_all > 0], (y_all[y_all > 0] == 2).astype(float))
-        rf = flag_segments(segs, rules)
-        scores = {t: evaluate(rows, support_flags(data, w_err, w_major, t, -1.0) + rf)["char"]
-                  for t in np.arange(0.10, 0.80, 0.02)}
+        rule_flags = flag_segments(segs, rules)
+        all_rule_flags += rule_flags
         floor = MIN_PRECISION if mode == "reference-free" else 0.0
-        feasible = [t for t, c in scores.items() if c["precision"] >= floor]
-        best = (max(feasible, key=lambda t: scores[t]["f1"]) if feasible
-                else max(scores, key=lambda t: scores[t]["precision"]))
-        raw = support_flags(data, w_err, w_major, best, 2.0)
-        raw = [f for f in raw if f.confidence > 0]
-        logit = np.array([np.log(max(f.confidence, 1e-6) / max(1 - f.confidence, 1e-6)) for f in raw])
-        hit = np.array([overlaps(rows[f.segment], f) for f in raw], float)
-        platt = fit_logistic(np.column_stack([logit, np.ones(len(raw))]), hit, l2=1e-3)
-        rule_flags += rf
-        rule_major = {f.segment for f in rf if f.severity == "major"}
-
-        candidates = support_flags(data, w_err, w_major, best, -1.0, platt)  # major wherever confidence ≥ 0.5
-        pm = {}
-        for f in candidates:
-            if f.severity == "major":
-                ws, x = data[f.segment][0], data[f.segment][1]
-                run = [k for k, w in enumerate(ws) if f.start <= w[0] < f.end]
-                pm[f.segment] = max(pm.get(f.segment, 0.0), float(support._sigmoid(x[run] @ w_major).mean()))
-
-        def share(tau: float, rule_major=rule_major, pm=pm) -> float:
-            return len(rule_major | {seg for seg, p in pm.items() if p > tau}) / len(rows)
-
-        taus = np.arange(0.0, 1.0, 0.01)
-        tau = min(taus, key=lambda t: abs(share(t) - expert_major))
-        table[mode] = {"error": [round(float(v), 4) for v in w_err], "major": [round(float(v), 4) for v in w_major],
-                       "threshold": round(float(best), 2), "platt": [round(float(v), 4) for v in platt],
-                       "major_threshold": round(float(tau), 2)}
-        r = evaluate(rows, support_flags(data, w_err, w_major, best, tau, platt) + rf)["char"]
-        print(f"{mode:20s} dev: threshold {best:.2f}, major threshold {tau:.2f} (rows with a major flag "
-              f"{share(tau):.3f}, experts {expert_major:.3f}); all default detectors P={r['precision']:.3f} "
-              f"R={r['recall']:.3f} F1={r['f1']:.3f}", file=sys.stderr)
-    out = {"features": list(support.FEATURES),
+        results = []
+        for t in THRESHOLDS.get(mode, DEFAULT_THRESHOLDS):
+            for gap in GAPS:
+                w = {"error": w_err, "major": w_major, "threshold": t, "gap": gap}
+                char, share = fit_point(rows, segs, data, mode, w, rule_flags, expert_major)
+                results.append((char, share, w))
+                print(f"  {mode} threshold {t:.2f} gap {gap}: P={char['precision']:.3f} R={char['recall']:.3f} "
+                      f"F1={char['f1']:.3f}, rows with a major flag {share:.3f}", file=sys.stderr)
+        feasible = [r for r in results if r[0]["precision"] >= floor]
+        char, share, w = (max(feasible, key=lambda r: r[0]["f1"]) if feasible
+                          else max(results, key=lambda r: r[0]["precision"]))
+        table[mode] = {"threshold": w["threshold"], "gap": w["gap"], "major_threshold": round(w["major_threshold"], 2),
+                       **{k: [round(float(v), 4) for v in w[k]] for k in ("error", "major", "confidence", "severity")}}
+        print(f"{mode:20s} dev: threshold {w['threshold']:.2f}, gap {w['gap']}, major threshold "
+              f"{w['major_threshold']:.2f} (rows with a major flag {share:.3f}, experts {expert_major:.3f}); all default "
+              f"detectors P={char['precision']:.3f} R={char['recall']:.3f} F1={char['f1']:.3f}", file=sys.stderr)
+    out = {"features": list(support.FEATURES), "span_features": list(support.SPAN_FEATURES),
            "fitted_on": "development half (every other document, sorted by id) of " + Path(args.gold).name,
-           "modes": table, "rule_confidence": rule_confidence(rows, rule_flags)}
+           "modes": {m: table[m] for m in support.MODES},
+           "rule_confidence": previous["rule_confidence"] if args.mode else rule_confidence(rows, all_rule_flags)}
     support.WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {support.WEIGHTS_FILE}")
+
 
 if __name__ == "__main__":
     main()

@@ -161,14 +161,17 @@ def test_mistranslation_with_other_systems_true_and_false():
     hyp = sentence.format("Ukrainian farmers")
     src = "拜登表示，其目标是构建一个符合美方利益的稳定、可预知的美俄关系。"
     flags = run("mistranslation", hyp, src=src, others=others)
-    assert [f.text for f in flags] == ["Ukrainian farmers"]
+    # The phrase; its evidence names the words no other system wrote ("serves" is context).
+    assert [f.text for f in flags] == ["serves Ukrainian farmers"]
+    assert flags[0].evidence["unsupported"] == {"others": ["Ukrainian", "farmers"]}
     assert run("mistranslation", others["s0"], src=src, others=others) == []
 
 
 def test_mistranslation_evidence_agrees_with_the_label_on_wmt22(shared):
-    """On real WMT22 outputs: no flagged word is in the reference (lemmatised) or written by most other systems,
-    and no major flag has a confidence below 0.5."""
-    from mteval.flags.text import lemmas
+    """On real WMT22 outputs: every flag names the words its evidence does not support, and each named word really is
+    missing from the reference (lemmatised) / written by at most half of the other systems; no major flag has a
+    confidence below 0.5."""
+    from mteval.flags.text import lemma, lemmas, supported_by
     from mteval.textio import read_lines
 
     root = shared / "wmt22-general-zhen"
@@ -179,15 +182,21 @@ def test_mistranslation_evidence_agrees_with_the_label_on_wmt22(shared):
     others = {k: v for k, v in outputs.items() if k != name}
     segs = build_segments(src, hyp, [ref], others)
     flags = flag_segments(segs, make_detectors(["mistranslation"]))
-    assert flags
+    assert len(flags) > 20
     for f in flags:
         seg = segs[f.segment]
         ref_lemmas = lemmas(seg.references[0])
         other_lemmas = [lemmas(o) for o in seg.others.values()]
-        for word in lemmas(f.text):
-            assert word not in ref_lemmas
-            assert 2 * sum(word in o for o in other_lemmas) <= len(other_lemmas)
+        named = f.evidence["unsupported"]
+        assert named and set(named) <= {"reference", "others"}
+        for word in named.get("reference", []):
+            assert word in f.text and not supported_by(lemma(word), ref_lemmas)
+            assert repr(word) in f.message
+        for word in named.get("others", []):
+            assert word in f.text
+            assert 2 * sum(supported_by(lemma(word), o) for o in other_lemmas) <= len(other_lemmas)
         assert f.severity == "minor" or f.confidence >= 0.5
+    assert any(f.severity == "major" for f in flags) and any(f.severity == "minor" for f in flags)
 
 
 def test_wrong_entity_true_and_false():
@@ -266,3 +275,15 @@ def test_surprisal_true_and_false():
     flags = det.run([bad, good])
     assert {f.segment for f in flags} == {0}
     assert "banana" in [f.text for f in flags]
+
+
+def test_lemma_normalisation_and_compounds():
+    """Support is judged on normalised lemmas: accents, abbreviation dots and ordinal suffixes go, and a hyphenated
+    compound is supported when the evidence has each of its parts."""
+    from mteval.flags.text import lemma, lemmas, supported_by
+
+    ref = lemmas("The communique, released on April 13, discussed U.S.-Russia relations and Russian policies.")
+    assert {lemma("communiqué"), lemma("13th"), lemma("policy")} <= ref
+    assert lemma("US") == lemma("U.S")
+    assert supported_by(lemma("Russia-US"), ref) and supported_by(lemma("US-Russian"), ref)
+    assert not supported_by(lemma("Ukrainian-Russian"), ref) and not supported_by(lemma("14th"), ref)

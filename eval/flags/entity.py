@@ -7,7 +7,7 @@ from __future__ import annotations
 from .base import DETECTORS, Detector, Flag, Segment
 from .boundary import sentences
 from .lexicon import align, is_name_word
-from .text import lemma, words
+from .text import lemma, lemmas, words
 
 
 @DETECTORS.register("entity")
@@ -25,8 +25,8 @@ class WrongEntity(Detector):
         hyp = segment.hypothesis
         starts = {start for start, _ in sentences(hyp)}
         alignment = align(segment.source, hyp)
-        vouched = {lemma(w) for text in segment.references for _, _, w in words(text)}
-        others = [{lemma(w) for _, _, w in words(o)} for o in segment.others.values()]
+        vouched = set().union(*(lemmas(text) for text in segment.references))
+        others = [lemmas(o) for o in segment.others.values()]
         bad = []
         for (start, end, word), src in zip(alignment.hyp_words, alignment.hyp_to_src):
             low = lemma(word)

@@ -130,6 +130,7 @@ def source_words(source: str) -> tuple[SourceWord, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def transliterates(name: str, chinese: str) -> bool:
     """Whether an English name sounds like the pinyin of a Chinese word (Wesel ~ wei se er, Biden ~ bai deng)."""
     a, b = name.lower(), pinyin(chinese)
@@ -147,7 +148,7 @@ class Alignment:
     rendered: list[bool]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def align(source: str, hypothesis: str) -> Alignment:
     """Dictionary alignment of an English output to its Chinese source (first matching source word, left to right,
     preferring the source word at the most similar relative position)."""

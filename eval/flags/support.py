@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ import numpy as np
 
 from .base import DETECTORS, Detector, Flag, Segment
 from .lexicon import align
-from .text import STOPWORDS, lemma, words
+from .text import STOPWORDS, lemma_tokens, lemmas, supported_by, words
 
 WORD_FEATURES = ("bias", "ref", "others", "ref_bigram", "others_bigram", "others_trigram", "segment_support",
                  "window_support", "stopword", "capitalised", "digit", "word_length", "length_ratio",
@@ -54,7 +55,9 @@ def weights() -> dict[str, dict]:
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     if data["features"] != list(FEATURES):
         raise RuntimeError(f"{WEIGHTS_FILE}: fitted for other features; re-run benchmarks/fit_flags.py")
-    return {mode: {**m, "error": np.asarray(m["error"]), "major": np.asarray(m["major"])}
+    if data.get("span_features") != list(SPAN_FEATURES):
+        raise RuntimeError(f"{WEIGHTS_FILE}: fitted for other span features; re-run benchmarks/fit_flags.py")
+    return {mode: {**m, **{k: np.asarray(m[k]) for k in ("error", "major", "confidence", "severity")}}
             for mode, m in data["modes"].items()}
 
 
@@ -90,9 +93,9 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
     use_refs, use_others = mode in ("reference", "reference+consensus"), mode in ("consensus", "reference+consensus")
     alignment = align(segment.source, segment.hypothesis) if segment.src_lang == "zh" else None
     ws = words(segment.hypothesis)
-    st = [lemma(w) for _, _, w in ws]
-    refs = [[lemma(w) for _, _, w in words(r)] for r in segment.references] if use_refs else []
-    oth = [[lemma(w) for _, _, w in words(o)] for o in segment.others.values()] if use_others else []
+    st = list(lemma_tokens(segment.hypothesis))
+    refs = [list(lemma_tokens(r)) for r in segment.references] if use_refs else []
+    oth = [list(lemma_tokens(o)) for o in segment.others.values()] if use_others else []
     n = len(ws)
     x = np.zeros((n, len(WORD_FEATURES)))
     if not n:
@@ -125,25 +128,26 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
 def _agreement(x: np.ndarray, st: list[str], refs: list[list[str]], oth: list[list[str]], segment: Segment) -> None:
     """Fill the reference / other-system agreement columns of `x` (lemmas `st` of the hypothesis words)."""
     c, n = COLUMN, len(st)
-    ref_sets = [set(r) for r in refs]
-    oth_sets = [set(o) for o in oth]
+    ref_sets = [lemmas(r) for r in segment.references] if refs else []
+    oth_sets = [lemmas(o) for o in segment.others.values()] if oth else []
     pool = ref_sets or oth_sets
     # Other systems weighted by how well they agree with the references (else with each other).
-    quality = np.array([_mean([_dice(o, p) for p in pool if p is not o] or [0.0]) for o in oth_sets])
+    quality = np.array([_mean([_dice(o, p) for k, p in enumerate(pool) if refs or k != i] or [0.0])
+                        for i, o in enumerate(oth_sets)])
     quality = quality / quality.sum() if len(quality) and quality.sum() > 0 else np.full(len(oth), 1 / max(1, len(oth)))
     left = [None] + [(st[i - 1], st[i]) for i in range(1, n)]
     right = [(st[i], st[i + 1]) for i in range(n - 1)] + [None]
     tri = [tuple(st[max(0, i - 1):i + 2]) for i in range(n)]
     if refs:
         ref_bi = [_ngrams(r, 2) for r in refs]
-        x[:, c["ref"]] = [_mean([s in r for r in ref_sets]) for s in st]
+        x[:, c["ref"]] = [_mean([supported_by(s, r) for r in ref_sets]) for s in st]
         x[:, c["ref_bigram"]] = [max(_mean([b in rb for rb in ref_bi]) if b else 0.0 for b in (left[i], right[i]))
                                  for i in range(n)]
         x[:, c["ref_aligned"]] = np.mean([_aligned(st, r) for r in refs], axis=0)
     if oth:
         oth_bi = [_ngrams(o, 2) for o in oth]
         oth_tri = [_ngrams(o, 2) | _ngrams(o, 3) for o in oth]
-        x[:, c["others"]] = [float(np.dot(quality, [s in o for o in oth_sets])) for s in st]
+        x[:, c["others"]] = [float(np.dot(quality, [supported_by(s, o) for o in oth_sets])) for s in st]
         x[:, c["others_bigram"]] = [max(_mean([b in ob for ob in oth_bi]) if b else 0.0 for b in (left[i], right[i]))
                                     for i in range(n)]
         x[:, c["others_trigram"]] = [_mean([t in ot for ot in oth_tri]) for t in tri]
@@ -164,89 +168,132 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def span_confidence(p_error: float, platt: Sequence[float]) -> float:
-    """Calibrated probability that an expert marks an error on a span whose highest word P(error) is `p_error`."""
-    p = min(max(p_error, 1e-6), 1 - 1e-6)
-    return float(_sigmoid(platt[0] * np.log(p / (1 - p)) + platt[1]))
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
 
 
-def contradicted(segment: Segment, mode: str, ws: Sequence[tuple[int, int, str]], x: np.ndarray) -> np.ndarray:
-    """True for each word the evidence supports: its lemma is in a reference, or most other systems wrote it;
-    without either, it renders a source word by dictionary (`x`: the words' features)."""
-    out = x[:, COLUMN["source"]] > 0 if mode == "reference-free" else np.zeros(len(ws), bool)
-    st = [lemma(w) for _, _, w in ws]
+def unsupported(segment: Segment, mode: str, ws: Sequence[tuple[int, int, str]], x: np.ndarray
+                ) -> dict[str, np.ndarray]:
+    """Per reason, True for each content word the evidence does not support: `reference` (no reference has its
+    lemma), `others` (at most half of the other systems wrote it), `source` (without references or other systems:
+    it renders no source word by dictionary). `x`: the words' features."""
+    content = x[:, COLUMN["stopword"]] == 0
+    st = lemma_tokens(segment.hypothesis)
+    out = {}
+    if mode == "reference-free":
+        out["source"] = content & (x[:, COLUMN["source"]] == 0)
     if mode in ("reference", "reference+consensus"):
-        ref = set().union(*(({lemma(w) for _, _, w in words(r)}) for r in segment.references))
-        out |= np.array([s in ref for s in st], bool)
+        ref = set().union(*(lemmas(r) for r in segment.references))
+        out["reference"] = content & np.array([not supported_by(s, ref) for s in st], bool)
     if mode in ("consensus", "reference+consensus"):
-        others = [{lemma(w) for _, _, w in words(o)} for o in segment.others.values()]
-        out |= np.array([2 * sum(s in o for o in others) > len(others) for s in st], bool)
+        others = [lemmas(o) for o in segment.others.values()]
+        out["others"] = content & np.array([2 * sum(supported_by(s, o) for o in others) <= len(others) for s in st],
+                                           bool)
     return out
 
 
-def spans(words_: Sequence[tuple[int, int, str]], p_err: np.ndarray, threshold: float, gap: int = 1,
-          blocked: np.ndarray | None = None) -> list[tuple[int, int]]:
+def spans(words_: Sequence[tuple[int, int, str]], p_err: np.ndarray, threshold: float, gap: int = 1
+          ) -> list[tuple[int, int]]:
     """Runs of words with P(error) > threshold, bridging up to `gap` words, trimmed of function words:
-    (first, last) word indices. `blocked` words never join a run."""
-    bad = p_err > threshold
-    if blocked is not None:
-        bad &= ~blocked
+    (first, last) word indices."""
+    bad = np.flatnonzero(p_err > threshold)
     out = []
-    i = 0
-    while i < len(words_):
-        if not bad[i]:
-            i += 1
-            continue
-        j = i
-        while True:
-            nxt = [k for k in range(j + 1, min(len(words_), j + 2 + gap))
-                   if bad[k] and (blocked is None or not blocked[j + 1:k].any())]
-            if not nxt:
-                break
-            j = nxt[0]
-        first, last = i, j
+    k = 0
+    while k < len(bad):
+        j = k
+        while j + 1 < len(bad) and bad[j + 1] - bad[j] <= gap + 1:
+            j += 1
+        first, last = int(bad[k]), int(bad[j])
         while first < last and words_[first][2].lower() in STOPWORDS:
             first += 1
         while last > first and words_[last][2].lower() in STOPWORDS:
             last -= 1
         if words_[first][2].lower() not in STOPWORDS:
             out.append((first, last))
-        i = j + 1
+        k = j + 1
     return out
 
 
-def _what(mode: str) -> str:
-    return {"reference-free": "no source word translates as this",
-            "reference": "the reference has none of these words",
-            "consensus": "most other systems wrote none of these words",
-            "reference+consensus": "neither the reference nor most other systems have these words"
-            }[mode]
+SPAN_FEATURES = ("bias", "max_p_error", "mean_p_error", "words", "segment_p_error", "share_not_in_reference",
+                 "capitalised", "digit", "share_no_source_word", "segment_support", "abs_source_length_ratio")
+
+
+def span_features(x: np.ndarray, p_err: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Features of the candidate span of words first..last (columns `SPAN_FEATURES`), for its confidence and
+    severity models."""
+    run, c = x[first:last + 1], COLUMN
+    return np.array([1.0, _logit(float(p_err[first:last + 1].max())), _logit(float(p_err[first:last + 1].mean())),
+                     np.log(last - first + 1), _logit(float(p_err.mean())), float((run[:, c["ref"]] == 0).mean()), float(run[:, c["capitalised"]].max()),
+                     float(run[:, c["digit"]].max()), float((run[:, c["source"]] == 0).mean()),
+                     float(x[0, c["segment_support"]]), float(x[0, c["abs_source_length_ratio"]])])
+
+
+@dataclass
+class Candidate:
+    """A span of words the model suspects, before its severity is decided."""
+
+    first: int
+    last: int
+    features: np.ndarray  # `SPAN_FEATURES`
+    p_major_word: float  # mean word-level P(major | error)
+    unsupported: dict[str, list[str]]  # reason → the span's words it applies to
+
+
+def candidates(segment: Segment, mode: str, w: dict, ws: Sequence[tuple[int, int, str]], x: np.ndarray
+               ) -> list[Candidate]:
+    """Runs of likely-wrong words (`w`: one mode's weights) that contain at least one content word the evidence
+    does not support (a flag names what is wrong; supported words inside a run are its context)."""
+    p_err, p_major = _sigmoid(x @ w["error"]), _sigmoid(x @ w["major"])
+    reasons = unsupported(segment, mode, ws, x)
+    runs = [(a, b) for a, b in spans(ws, p_err, w["threshold"], w["gap"])
+            if any(r[a:b + 1].any() for r in reasons.values())]
+    return [Candidate(a, b, span_features(x, p_err, a, b), float(p_major[a:b + 1].mean()),
+                      {k: [ws[i][2] for i in range(a, b + 1) if r[i]] for k, r in reasons.items() if r[a:b + 1].any()})
+            for a, b in runs]
+
+
+def confidence_and_major(c: Candidate, w: dict) -> tuple[float, float]:
+    """The calibrated probability that an expert marks an error on the span, and P(major | error)."""
+    conf = float(_sigmoid(c.features @ w["confidence"]))
+    return conf, float(_sigmoid(np.append(c.features, _logit(c.p_major_word)) @ w["severity"]))
+
+
+_WHAT = {"reference": "not in the reference", "others": "written by at most half of the other systems",
+         "source": "no source word translates as"}
+
+
+def message(c: Candidate) -> str:
+    """What is wrong, in a translator's words: the span's words each kind of evidence does not support."""
+    parts = [f"{_WHAT[k]}: {', '.join(repr(t) for t in dict.fromkeys(v))}" if k != "source"
+             else f"{_WHAT[k]} {', '.join(repr(t) for t in dict.fromkeys(v))}" for k, v in c.unsupported.items()]
+    return "likely mistranslation; " + "; ".join(parts)
+
+
+def make_flags(segment: Segment, mode: str, w: dict, cands: Sequence[Candidate], ws: Sequence[tuple[int, int, str]]
+               ) -> list[Flag]:
+    """The candidates as flags: confidence and severity from the mode's weights `w`."""
+    flags = []
+    for c in cands:
+        conf, p_major = confidence_and_major(c, w)
+        major = conf >= 0.5 and p_major >= w["major_threshold"]
+        flags.append(segment.flag(ws[c.first][0], ws[c.last][1], "major" if major else "minor", "mistranslation",
+                                  message(c), confidence=conf, mode=mode, p_major=round(p_major, 3),
+                                  unsupported=c.unsupported))
+    return flags
 
 
 @DETECTORS.register("mistranslation")
 class Mistranslation(Detector):
-    """Words no evidence supports (source by dictionary, references, other systems), by a learned model; major when
-    P(major | error) passes the threshold calibrated on MQM volumes and the confidence is at least 0.5."""
+    """Phrases no evidence supports (source by dictionary, references, other systems), by a learned model; major when
+    the calibrated confidence is at least 0.5 and P(major | error) passes the threshold fitted on MQM volumes."""
 
     name = "mistranslation"
     kinds = ("mistranslation",)
-    description = "words nothing supports: the source by dictionary, the references, the other systems (learned)"
+    description = "phrases nothing supports: the source by dictionary, the references, the other systems (learned)"
 
     def detect(self, segment: Segment) -> list[Flag]:
         mode = mode_of(segment)
         w = weights()[mode]
         ws, x = word_features(segment, mode)
-        if not ws:
-            return []
-        p_err, p_major = _sigmoid(x @ w["error"]), _sigmoid(x @ w["major"])
-        supported = contradicted(segment, mode, ws, x)
-        flags = []
-        for first, last in spans(ws, p_err, w["threshold"], blocked=supported):
-            run = slice(first, last + 1)
-            confidence = span_confidence(float(p_err[run].max()), w["platt"])
-            pm = float(p_major[run].mean())
-            major = confidence >= 0.5 and pm > w["major_threshold"]
-            evidence = {"mode": mode, "p_error_word": round(float(p_err[run].max()), 3), "p_major": round(pm, 3)}
-            flags.append(segment.flag(ws[first][0], ws[last][1], "major" if major else "minor", "mistranslation",
-                                      f"likely mistranslation: {_what(mode)}", confidence=confidence, **evidence))
-        return flags
+        return make_flags(segment, mode, w, candidates(segment, mode, w, ws, x) if ws else [], ws)

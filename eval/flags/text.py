@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*", re.UNICODE)
@@ -24,17 +25,43 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
 
 
+_ORDINAL_RE = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
 @lru_cache(maxsize=131072)
 def lemma(word: str) -> str:
-    """The English lemma of a word, lower case, possessive removed (policies → policy, was → be; simplemma)."""
+    """The English lemma of a word, lower case, without possessive, accents, abbreviation dots or ordinal suffix
+    (policies → policy, was → be, communiqué → communique, U.S → us, 13th → 13; simplemma)."""
     import simplemma
 
     w = word.lower().replace("’", "'").removesuffix("'s")
+    w = "".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch))
+    if "." in w and all(len(part) <= 2 for part in w.split(".")):
+        w = w.replace(".", "")
+    w = _ORDINAL_RE.sub(r"\1", w)
     return simplemma.lemmatize(w, lang="en").lower() if w.isalpha() else w
 
 
-def lemmas(text: str) -> set[str]:
-    return {lemma(w) for _, _, w in words(text)}
+@lru_cache(maxsize=65536)
+def lemma_tokens(text: str) -> tuple[str, ...]:
+    """The lemmas of `text`'s words in order (cached: each output is evidence for every other system)."""
+    return tuple(lemma(w) for _, _, w in words(text))
+
+
+@lru_cache(maxsize=65536)
+def lemmas(text: str) -> frozenset[str]:
+    """The lemmas of `text`'s words, and of the parts of its hyphenated compounds."""
+    out = set(lemma_tokens(text))
+    out.update(lemma(part) for t in out.copy() if "-" in t for part in t.split("-") if part)
+    return frozenset(out)
+
+
+def supported_by(word_lemma: str, vocabulary: set[str]) -> bool:
+    """`vocabulary` (from `lemmas`) has the lemma, or, for a hyphenated compound, each of its parts."""
+    if word_lemma in vocabulary:
+        return True
+    parts = [p for p in word_lemma.split("-") if p]
+    return len(parts) > 1 and all(lemma(p) in vocabulary for p in parts)
 
 
 def is_content(word: str) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..parallel import fork_map, idle_cores
 from .ngrams import sacre_stats_many
 
 
@@ -20,35 +21,8 @@ def _metric_stats(metric, hypotheses: dict[str, Sequence[str]], references: Sequ
     return metric.stats_systems({n: list(h) for n, h in hypotheses.items()}, refs, sources)
 
 
-_TASKS: list = []  # set before forking workers, so that inputs are inherited rather than pickled
-
-
-def _idle_cores(window: float = 0.02) -> int:
-    """Cores idle right now: the idle share of CPU time over a short `window` (from /proc/stat) times the
-    cores this process may use; the 1-minute load average where /proc/stat is unavailable (it lags: a
-    benchmark's previous command still counts for a minute)."""
-    import os
-    import time
-
-    cores = len(os.sched_getaffinity(0))
-
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat", encoding="ascii") as fh:
-            values = [int(v) for v in fh.readline().split()[1:]]
-        return values[3] + values[4], sum(values)  # idle + iowait, total
-
-    try:
-        idle0, total0 = sample()
-        time.sleep(window)
-        idle1, total1 = sample()
-        idle = cores * (idle1 - idle0) / max(1, total1 - total0)
-    except OSError:
-        idle = cores - os.getloadavg()[0]
-    return max(1, min(cores, round(idle)))
-
-
-def _job(i: int):
-    metric, hypotheses, references, sources = _TASKS[i]
+def _job(metric, hypotheses: dict[str, Sequence[str]], references: Sequence[Sequence[str]],
+         sources: Sequence[str] | None) -> tuple[str, dict[str, np.ndarray]]:
     return metric.name, _metric_stats(metric, hypotheses, references, sources)
 
 
@@ -64,10 +38,10 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
 
     names = list(hypotheses)
     size = sum(len(h) for h in hypotheses.values()) * max(len(metrics), 1)
-    if "torch" in sys.modules or size < 20000:  # a process with a model's thread pools loaded must not fork
+    if size < 20000 or "torch" in sys.modules:  # forking costs more than it saves / never with a model loaded
         jobs = 1
-    elif not jobs:  # the idle cores: forking onto cores busy with other work only adds overhead
-        jobs = _idle_cores()
+    elif not jobs:
+        jobs = idle_cores()
     tasks = []
     split = 2 if jobs > 1 and len(names) > 1 else 1
     for m in metrics:
@@ -75,17 +49,7 @@ def stats_many(metrics: list, hypotheses: dict[str, Sequence[str]], references: 
         for part in range(parts):
             chunk = names[part::parts]
             tasks.append((m, {n: hypotheses[n] for n in chunk}, references, sources))
-    _TASKS[:] = tasks
-    try:
-        if jobs > 1 and len(tasks) > 1:
-            import multiprocessing as mp
-
-            with mp.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-                results = pool.map(_job, range(len(tasks)), chunksize=1)
-        else:
-            results = [_job(i) for i in range(len(tasks))]
-    finally:
-        _TASKS.clear()
+    results = fork_map(_job, tasks, jobs)
     out: dict[str, dict[str, np.ndarray]] = {n: {} for n in names}
     for metric_name, by_system in results:
         for n, st in by_system.items():

@@ -241,6 +241,7 @@ def flag(ctx: RunContext) -> None:
     """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
     consensus evidence, its references the reference evidence)."""
     from ..flags import build_segments, flag_segments, make_detectors
+    from ..parallel import fork_map
 
     spec = ctx.config.data.get("flags") or {}
     detectors = make_detectors(spec.get("detectors"), {"glossary": spec.get("glossary")})
@@ -253,12 +254,16 @@ def flag(ctx: RunContext) -> None:
             fed_names = {d.name for d in fed}
             names += [n for n in fed_names if n not in names]
             found: list[dict[str, Any]] = []
+            dets = [d for d in detectors if d.name not in fed_names] + fed
+            tasks = [(build_segments(corpus.sources, lines, corpus.references,
+                                     {other: out for other, out in hyps.items() if other != system},
+                                     corpus.src_lang, corpus.tgt_lang), dets) for system, lines in hyps.items()]
+            if tasks:  # loads the detectors' dictionaries here, once, rather than in every forked worker
+                flag_segments(tasks[0][0][:1], dets)
+            # Systems on the idle cores; detectors fed by a model's metric stay in this process.
+            results = fork_map(flag_segments, tasks, 1 if fed else None)
             with progress.bar(f"flag: {name}", len(hyps) * len(corpus)) as advance:
-                for system, lines in hyps.items():
-                    others = {other: out for other, out in hyps.items() if other != system}
-                    segments = build_segments(corpus.sources, lines, corpus.references, others, corpus.src_lang,
-                                              corpus.tgt_lang)
-                    flags = flag_segments(segments, [d for d in detectors if d.name not in fed_names] + fed)
+                for system, flags in zip(hyps, results):
                     found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
                     progress.detail(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
                                     f"{sum(f.severity == 'minor' for f in flags)} minor")
