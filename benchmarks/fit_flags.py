@@ -10,8 +10,9 @@ held-out half (`bench_flags_quality.py` reports it). For each evidence mode of t
    overlaps an expert span) and severity model (an overlapping expert span is major), and the P(major | error)
    threshold at which the share of rows with a major flag (all default detectors) comes closest to the experts'
    share on dev;
-3. the grid point with the best character F1 on dev, all default detectors together (reference-free: among those
-   whose precision is at least 0.3).
+3. the grid point with the best character F1 on dev, all default detectors together, among those whose share of
+   rows with a major flag is within 5% of the experts' (else among all; reference-free: among those whose
+   precision is at least 0.3).
 Then the confidence of each rule detector's kind and severity: the share of its flags an expert span overlaps.
 """
 
@@ -32,6 +33,9 @@ RULES = [d for d in DEFAULT_DETECTORS if d != "mistranslation"]
 # Without references or other systems, few right flags: the reference-free grid point maximises F1 among those
 # whose precision (all detectors) is at least this.
 MIN_PRECISION = 0.3
+# Calibrated volume first: among the grid points whose share of rows with a major flag is within this fraction of the
+# experts' share, the best F1 (else the best F1 of all).
+VOLUME_TOLERANCE = 0.05
 THRESHOLDS = {"reference-free": (0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4)}
 DEFAULT_THRESHOLDS = (0.16, 0.2, 0.24, 0.28)
 GAPS = (1, 3, 5)
@@ -128,7 +132,8 @@ def main() -> None:
                 print(f"  {mode} threshold {t:.2f} gap {gap}: P={char['precision']:.3f} R={char['recall']:.3f} "
                       f"F1={char['f1']:.3f}, rows with a major flag {share:.3f}", file=sys.stderr)
         feasible = [r for r in results if r[0]["precision"] >= floor]
-        char, share, w = (max(feasible, key=lambda r: r[0]["f1"]) if feasible
+        calibrated = [r for r in feasible if abs(r[1] - expert_major) <= VOLUME_TOLERANCE * expert_major]
+        char, share, w = (max(calibrated or feasible, key=lambda r: r[0]["f1"]) if feasible
                           else max(results, key=lambda r: r[0]["precision"]))
         table[mode] = {"threshold": w["threshold"], "gap": w["gap"], "major_threshold": round(w["major_threshold"], 2),
                        **{k: [round(float(v), 4) for v in w[k]] for k in ("error", "major", "confidence", "severity")}}

@@ -148,16 +148,23 @@ class Alignment:
     rendered: list[bool]
 
 
+@lru_cache(maxsize=4096)
+def _key_index(source: str) -> dict[str, list[int]]:
+    """Match key → the indices of the source words whose glosses give it (do not modify: cached)."""
+    by_key: dict[str, list[int]] = {}
+    for j, sw in enumerate(source_words(source)):
+        for k in sw.keys:
+            by_key.setdefault(k, []).append(j)
+    return by_key
+
+
 @lru_cache(maxsize=32768)
 def align(source: str, hypothesis: str) -> Alignment:
     """Dictionary alignment of an English output to its Chinese source (first matching source word, left to right,
     preferring the source word at the most similar relative position)."""
     src = source_words(source)
     hyp = words(hypothesis)
-    by_key: dict[str, list[int]] = {}
-    for j, sw in enumerate(src):
-        for k in sw.keys:
-            by_key.setdefault(k, []).append(j)
+    by_key = _key_index(source)
     hyp_to_src = []
     rendered = [False] * len(src)
     for i, (_, _, w) in enumerate(hyp):

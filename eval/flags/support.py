@@ -31,12 +31,11 @@ from .text import STOPWORDS, lemma_tokens, lemmas, supported_by, words
 
 WORD_FEATURES = ("bias", "ref", "others", "ref_bigram", "others_bigram", "others_trigram", "segment_support",
                  "window_support", "stopword", "capitalised", "digit", "word_length", "length_ratio",
-                 "abs_length_ratio", "segment_support_sq", "support_x_segment", "ref_aligned", "others_aligned",
-                 "source", "source_window", "source_coverage", "source_length_ratio", "abs_source_length_ratio",
+                 "abs_length_ratio", "segment_support_sq", "support_x_segment", "ref_aligned", "source", "source_window", "source_coverage", "source_length_ratio", "abs_source_length_ratio",
                  "segment_source_support")
 # The neighbours' features are features of a word too (an error is usually a phrase).
 CONTEXT = ("ref", "others", "ref_bigram", "others_bigram", "others_trigram", "stopword", "window_support",
-           "ref_aligned", "others_aligned", "source")
+           "ref_aligned", "source")
 FEATURES = (*WORD_FEATURES, *(f"prev_{f}" for f in CONTEXT), *(f"next_{f}" for f in CONTEXT))
 COLUMN = {f: i for i, f in enumerate(WORD_FEATURES)}
 MODES = ("reference-free", "reference", "consensus", "reference+consensus")
@@ -67,8 +66,17 @@ def mode_of(segment: Segment) -> str:
             (True, True): "reference+consensus"}[(refs, others)]
 
 
-def _ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
+def _ngrams(tokens: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+
+
+@lru_cache(maxsize=65536)
+def _ngram_sets(text: str) -> tuple[frozenset, frozenset]:
+    """The lemma bigrams of `text`, and its bigrams and trigrams (cached: each output is evidence for every other
+    system)."""
+    tokens = lemma_tokens(text)
+    bigrams = frozenset(_ngrams(tokens, 2))
+    return bigrams, bigrams | frozenset(_ngrams(tokens, 3))
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -135,23 +143,27 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[list[str]], oth: list[li
     quality = np.array([_mean([_dice(o, p) for k, p in enumerate(pool) if refs or k != i] or [0.0])
                         for i, o in enumerate(oth_sets)])
     quality = quality / quality.sum() if len(quality) and quality.sum() > 0 else np.full(len(oth), 1 / max(1, len(oth)))
-    left = [None] + [(st[i - 1], st[i]) for i in range(1, n)]
-    right = [(st[i], st[i + 1]) for i in range(n - 1)] + [None]
-    tri = [tuple(st[max(0, i - 1):i + 2]) for i in range(n)]
+    pairs = [(st[i], st[i + 1]) for i in range(n - 1)]  # pairs[i]: words i and i + 1
+
+    def bigram_share(sets: list[frozenset]) -> np.ndarray:
+        """Per word, the larger share of `sets` holding its left or right bigram."""
+        share = np.array([_mean([b in bs for bs in sets]) for b in pairs] or [0.0])
+        out = np.zeros(n)
+        if pairs:
+            out[:-1] = share  # right bigram
+            out[1:] = np.maximum(out[1:], share)  # left bigram
+        return out
+
     if refs:
-        ref_bi = [_ngrams(r, 2) for r in refs]
         x[:, c["ref"]] = [_mean([supported_by(s, r) for r in ref_sets]) for s in st]
-        x[:, c["ref_bigram"]] = [max(_mean([b in rb for rb in ref_bi]) if b else 0.0 for b in (left[i], right[i]))
-                                 for i in range(n)]
+        x[:, c["ref_bigram"]] = bigram_share([_ngram_sets(r)[0] for r in segment.references])
         x[:, c["ref_aligned"]] = np.mean([_aligned(st, r) for r in refs], axis=0)
     if oth:
-        oth_bi = [_ngrams(o, 2) for o in oth]
-        oth_tri = [_ngrams(o, 2) | _ngrams(o, 3) for o in oth]
-        x[:, c["others"]] = [float(np.dot(quality, [supported_by(s, o) for o in oth_sets])) for s in st]
-        x[:, c["others_bigram"]] = [max(_mean([b in ob for ob in oth_bi]) if b else 0.0 for b in (left[i], right[i]))
-                                    for i in range(n)]
-        x[:, c["others_trigram"]] = [_mean([t in ot for ot in oth_tri]) for t in tri]
-        x[:, c["others_aligned"]] = np.dot(quality, np.array([_aligned(st, o) for o in oth]))
+        grams = [_ngram_sets(o) for o in segment.others.values()]
+        x[:, c["others"]] = np.array([[supported_by(s, o) for o in oth_sets] for s in st], float) @ quality
+        x[:, c["others_bigram"]] = bigram_share([g[0] for g in grams])
+        x[:, c["others_trigram"]] = [_mean([t in g[1] for g in grams]) for t in
+                                     (tuple(st[max(0, i - 1):i + 2]) for i in range(n))]
     support = (x[:, c["ref"]] + x[:, c["others"]]) / (bool(refs) + bool(oth))
     content = x[:, c["stopword"]] == 0
     seg_support = float(support[content].mean()) if content.any() else 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import shutil
 import time
@@ -258,10 +259,11 @@ def flag(ctx: RunContext) -> None:
             tasks = [(build_segments(corpus.sources, lines, corpus.references,
                                      {other: out for other, out in hyps.items() if other != system},
                                      corpus.src_lang, corpus.tgt_lang), dets) for system, lines in hyps.items()]
-            if tasks:  # loads the detectors' dictionaries here, once, rather than in every forked worker
-                flag_segments(tasks[0][0][:1], dets)
-            # Systems on the idle cores; detectors fed by a model's metric stay in this process.
-            results = fork_map(flag_segments, tasks, 1 if fed else None)
+            # The first system in this process: its work fills the detectors' caches (dictionaries, per-source
+            # alignment keys, lemmas of every output) that the workers forked for the other systems inherit.
+            # Detectors fed by a model's metric stay in this process.
+            results = itertools.chain((flag_segments(*t) for t in tasks[:1]),
+                                      fork_map(flag_segments, tasks[1:], 1 if fed else None))
             with progress.bar(f"flag: {name}", len(hyps) * len(corpus)) as advance:
                 for system, flags in zip(hyps, results):
                     found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
