@@ -78,7 +78,9 @@ def test_run_open_reads_back_every_file_of_the_run_folder(cli_run):
     assert run.segments(CORPUS, "xinhua-mt") == run.segments()
     assert run.flags() == jsonl(cli_run / "flags.jsonl")
     majors = run.flags(severity="major")
-    assert {f["text"] for f in majors} == {"relax. intense situation",
+    assert majors == [f for f in jsonl(cli_run / "flags.jsonl") if f["severity"] == "major"]
+    # The rule detectors' majors are the seed's real errors (the learned detector adds paraphrases: README).
+    assert {f["text"] for f in majors if f["kind"] != "mistranslation"} == {"relax. intense situation",
                                            "Stable and predictable collaborative relationship.",
                                            "intense situation",  # glossary: 缓和紧张局势 is a major term
                                            "strategic and stable dialogue"}  # glossary: 战略稳定对话
