@@ -65,6 +65,17 @@ def test_scores_equal_unbabel_comet(folder, batch_size):
                        pytest.approx([s["confidence"] for s in theirs], abs=1e-5)
 
 
+def test_systems_share_the_encoding_of_sources_and_references(monkeypatch):
+    from mteval.metrics.comet_model import CometNet
+
+    encoded, embed = [], CometNet.sentence_embedding
+    monkeypatch.setattr(CometNet, "sentence_embedding",
+                        lambda net, batch, pad: encoded.append(len(batch.input_ids)) or embed(net, batch, pad))
+    stats = metric("comet", batch_size=4).stats_systems({"a": HYPOTHESES, "b": REFERENCES}, [REFERENCES], SOURCES)
+    assert sum(encoded) == len({t.strip() for t in SOURCES + HYPOTHESES + REFERENCES})
+    assert list(stats["a"][:, 0]) == pytest.approx(GOLDEN["models"]["comet"]["with_reference"]["scores"], abs=1e-5)
+
+
 def test_corpus_score_is_the_mean_and_signature_names_the_model():
     m = metric("comet")
     stats = m.stats(HYPOTHESES, [REFERENCES], SOURCES)

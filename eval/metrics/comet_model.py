@@ -278,7 +278,7 @@ class CometScorer:
             seq = seq[:self.net.max_positions]
         return seq
 
-    def _batch(self, rows: Sequence[list[int]]) -> Batch:
+    def _batch(self, rows: Sequence[Sequence[int]]) -> Batch:
         width = max(len(r) for r in rows)
         ids = torch.full((len(rows), width), self.tok.pad_token_id, dtype=torch.long)
         for i, r in enumerate(rows):
@@ -294,8 +294,10 @@ class CometScorer:
         mt_ids, mt_offsets = self._encode(hypotheses, offsets=self.net.word_level)
         src_ids = self._encode([s or "" for s in sources])[0] if self._uses("src", sources) else None
         ref_ids = self._encode([r or "" for r in references])[0] if self._uses("ref", references) else None
-        if self.net.kind == "regression_metric" and (src_ids is None or ref_ids is None):
-            raise MetricError("COMET regression models need sources and references")
+        if self.net.kind == "regression_metric":
+            if src_ids is None or ref_ids is None:
+                raise MetricError("COMET regression models need sources and references")
+            return self._regression(src_ids, mt_ids, ref_ids, batch_size, advance)
         order = sorted(range(len(hypotheses)), key=lambda i: -(len(mt_ids[i]) + len(src_ids[i] if src_ids else [])
                                                                  + len(ref_ids[i] if ref_ids else [])))
         out: list[dict[str, Any]] = [{} for _ in hypotheses]
@@ -305,10 +307,7 @@ class CometScorer:
                 mt = [mt_ids[i] for i in idx]
                 src = [src_ids[i] for i in idx] if src_ids else None
                 ref = [ref_ids[i] for i in idx] if ref_ids else None
-                if self.net.kind == "regression_metric":
-                    results = self._regression(src, mt, ref)
-                else:
-                    results = self._unified(src, mt, ref, [mt_offsets[i] for i in idx] if mt_offsets else None)
+                results = self._unified(src, mt, ref, [mt_offsets[i] for i in idx] if mt_offsets else None)
                 for i, result in zip(idx, results):
                     out[i] = result
                 advance(len(idx))
@@ -317,10 +316,27 @@ class CometScorer:
     def _uses(self, segment: str, texts: Sequence[str | None]) -> bool:
         return segment in self.segments and len(texts) > 0 and all(t is not None for t in texts)
 
-    def _regression(self, src, mt, ref) -> list[dict[str, Any]]:
-        pad = self.tok.pad_token_id
-        emb = [self.net.sentence_embedding(self._batch(rows), pad) for rows in (src, mt, ref)]
-        return [{"score": float(s)} for s in self.net.regression(*emb).tolist()]
+    def _regression(self, src: list[list[int]], mt: list[list[int]], ref: list[list[int]], batch_size: int,
+                    advance: Callable[[int], None]) -> list[dict[str, Any]]:
+        """Scores from sentence embeddings. Each distinct sentence (source, hypothesis or reference) is encoded
+        once, in batches of `batch_size` sentences sorted by length, so batches carry little padding; progress
+        advances with the encoding."""
+        rows = sorted(dict.fromkeys(tuple(r) for part in (src, mt, ref) for r in part), key=len, reverse=True)
+        index = {r: i for i, r in enumerate(rows)}
+        done = 0
+        with torch.inference_mode():
+            chunks = []
+            for start in range(0, len(rows), batch_size):
+                chunks.append(self.net.sentence_embedding(self._batch(rows[start:start + batch_size]),
+                                                          self.tok.pad_token_id))
+                now = min(start + batch_size, len(rows)) * len(mt) // len(rows)
+                advance(now - done)
+                done = now
+            emb = torch.cat(chunks)
+            at = [torch.tensor([index[tuple(r)] for r in part], device=emb.device) for part in (src, mt, ref)]
+            scores = torch.cat([self.net.regression(*(emb[i[start:start + batch_size]] for i in at))
+                                for start in range(0, len(mt), batch_size)])
+        return [{"score": float(s)} for s in scores.tolist()]
 
     def _unified(self, src, mt, ref, offsets) -> list[dict[str, Any]]:
         parts = [mt] + [p for p in (src, ref) if p is not None]
