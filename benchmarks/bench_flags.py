@@ -1,6 +1,7 @@
-"""Throughput of the reference-free flag detectors (target ≥ 2,000 segments/s on one core).
+"""Throughput of the reference-free flag detectors (target ≥ 2,000 segments/s on one core), and of the optional ones.
 
     .venv/bin/python benchmarks/bench_flags.py [--repeat 3]
+    .venv/bin/python benchmarks/bench_flags.py --optional 40   # embedding and surprisal on 40 outputs, both cores
 
 Input: the 9,614 MT outputs and sources of the WMT21 newstest zh→en MQM file. Baseline in the same run:
 sacreBLEU sentence-level chrF of the same outputs against ref.A (a cheap, familiar per-segment cost), so the
@@ -20,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _load import load_report, spread, try_renice
+from _load import load_report, spread, timed, try_renice
 from mteval.flags import flag_segments, make_detectors
 from mteval.flags.mqm import load_gold, segments_for
 from sacrebleu.metrics import CHRF
@@ -44,7 +45,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gold", default=str(GOLD))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--optional", type=int, metavar="N",
+                        help="instead: time the optional detectors (embedding, surprisal) on the first N outputs")
     args = parser.parse_args()
+    if args.optional:
+        optional(args.gold, args.optional)
+        return
     print(try_renice(), flush=True)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -70,6 +76,20 @@ def main() -> None:
           f"segments/s")
     print(f"ratio detectors / chrF time (medians): {statistics.median(ours) / statistics.median(base):.2f}; "
           f"target ≥ 2,000 segments/s: {'met' if rate >= 2000 else 'NOT met'}")
+
+
+def optional(gold: str, n: int) -> None:
+    """Model load and per-segment wall/CPU time of each optional detector on the first `n` MT outputs (both cores:
+    the models use them), after one warm-up segment."""
+    segments = [s for s, r in zip(segments_for(load_gold(gold), "reference-free"), load_gold(gold))
+                if not r.is_reference][:n + 1]
+    for name in ("embedding", "surprisal"):
+        with load_report(f"optional detector {name}", cores=2):
+            (det,) = make_detectors([name])
+            _, load = timed(lambda det=det: det.run(segments[:1]))  # loads the model
+            flags, run = timed(lambda det=det: det.run(segments[1:]))
+        print(f"  {name:10s} model load + 1 segment {load.wall:.1f} s; {n} segments {run.wall:.1f} s wall, "
+              f"{run.cpu:.1f} s CPU = {n / run.wall:.2f} segments/s; {len(flags)} flags", flush=True)
 
 
 if __name__ == "__main__":
