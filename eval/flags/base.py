@@ -16,7 +16,8 @@ SEVERITIES = ("minor", "major")
 class Flag:
     """One flagged span: `start`/`end` are character offsets into the stripped hypothesis (end exclusive; equal for a
     zero-width flag where something is missing); `confidence` is the estimated probability (0–1) that an expert
-    reviewer marks an error there, calibrated on held-out MQM data (`calibration.py`)."""
+    reviewer marks an error there, fitted on the development half of the MQM data and checked on the held-out
+    half (`calibration.py`, `support.py`)."""
 
     segment: int
     start: int

@@ -1,6 +1,6 @@
 """Confidence of rule-detector flags: per kind and severity, the share of such flags on the development half whose
 span overlaps an expert MQM error span (a zero-width flag: an expert span within `NEAR` characters). Fitted by `benchmarks/fit_flags.py` into `flag_weights.json` (`rule_confidence`); the learned
-`mistranslation` detector sets its own confidence (its model's P(error))."""
+`mistranslation` detector sets its own confidence (its span model's probability that an expert span overlaps)."""
 
 from __future__ import annotations
 

@@ -1,18 +1,19 @@
-"""Likely mistranslations: output words that nothing supports — the source (by dictionary), the references, the
-other systems — scored by a learned combination of word-level evidence.
+"""Likely mistranslations: phrases of output words that nothing supports — the source (by dictionary), the
+references, the other systems — found by a learned combination of word-level evidence.
 
 Each output word gets evidence features: does it render a source word (CC-CEDICT alignment, `lexicon.py`), how much
 of the source the output renders, the output/source length ratio, and when available whether its lemma, its
 bigram, its trigram are in the references / in the other systems' outputs and how well the whole segment agrees
-with them. A logistic model per evidence mode gives P(error) and P(major | error); runs of words above the
-mode's threshold become flags; a flag's `confidence` is the probability that an expert marks an error on its span,
-calibrated from the run's highest P(error) (Platt scaling on the development half). The weights were fitted on the
+with them. A logistic model per evidence mode gives each word P(error) and P(major | error). Runs of words above
+the mode's threshold, bridging up to `gap` words, are candidate phrases; a span model gives each its `confidence`
+(the probability that an expert marks an error overlapping it) and P(major | error). The weights were fitted on the
 development half of the WMT21 newstest zh→en MQM spans (`eval.flags.mqm.dev_split`) by `benchmarks/fit_flags.py`,
 which writes `flag_weights.json`.
 
-Evidence agrees with the label: a word whose lemma a reference contains, or that most other systems wrote, is
-never flagged, nor without them one that renders a source word by dictionary; a flag is major only when its confidence is at least 0.5.
-"""
+Evidence agrees with the label: a phrase is flagged only when it holds a content word its evidence does not
+support — no reference has its lemma, at most half of the other systems wrote it, or (with neither) it renders no
+source word — and the flag names those words (`evidence.unsupported`, the message); the phrase's other words are
+context. A flag is major only when its confidence is at least 0.5."""
 
 from __future__ import annotations
 
@@ -48,9 +49,10 @@ WEIGHTS_FILE = Path(__file__).with_name("flag_weights.json")
 
 @lru_cache(maxsize=1)
 def weights() -> dict[str, dict]:
-    """Fitted weights per evidence mode: `error`, `major` (P(major | error)) weights, `threshold` for a flag,
-    `platt` (a, b: confidence = sigmoid(a·logit(P(error)) + b)) and `major_threshold` on P(major | error).
-    Written by `benchmarks/fit_flags.py`."""
+    """Fitted weights per evidence mode: word-level `error` and `major` (P(major | error)) weights over `FEATURES`,
+    the word `threshold` and bridging `gap` of a candidate phrase, span-level `confidence` and `severity` weights over
+    `SPAN_FEATURES` (severity: plus the logit of the words' mean P(major | error)) and `major_threshold` on the span's
+    P(major | error). Written by `benchmarks/fit_flags.py`."""
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     if data["features"] != list(FEATURES):
         raise RuntimeError(f"{WEIGHTS_FILE}: fitted for other features; re-run benchmarks/fit_flags.py")
