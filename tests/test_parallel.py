@@ -1,0 +1,41 @@
+"""`mteval.parallel.fork_map`: results in task order from forked workers; in this process for one job."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from mteval.parallel import fork_map
+
+
+def _pid_and_square(x: int) -> tuple[int, int]:
+    if x == 0:
+        time.sleep(0.2)  # the first task finishes last: an unordered map would return it late
+    return os.getpid(), x * x
+
+
+def test_fork_map_keeps_order_and_forks():
+    out = list(fork_map(_pid_and_square, [(x,) for x in range(12)], jobs=2))
+    assert [sq for _, sq in out] == [x * x for x in range(12)]
+    assert os.getpid() not in {pid for pid, _ in out}
+
+
+def test_fork_map_in_process_for_one_job_or_one_task():
+    assert list(fork_map(_pid_and_square, [(3,), (4,)], jobs=1)) == [(os.getpid(), 9), (os.getpid(), 16)]
+    assert list(fork_map(_pid_and_square, [(5,)], jobs=2)) == [(os.getpid(), 25)]
+
+
+def test_flag_stage_workers_give_the_same_flags_as_one_process():
+    """The flag stage's route: systems flagged in forked workers equal flagging them here."""
+    from mteval.flags import build_segments, flag_segments, make_detectors
+
+    src = ["普京同拜登通电话。", "双方讨论了俄美关系。", "拜登呼吁俄方缓和紧张局势。"]
+    outputs = {"a": ["Putin spoke with Biden by phone.", "The two sides discussed relations.", "Biden called for calm."],
+               "b": ["Putin phoned Trump.", "Both discussed Russia-US ties.", "Biden urged Russia to relax. tension."],
+               "c": ["Putin called Biden.", "They talked about relations.", "Biden asked Russia to ease tensions."]}
+    dets = make_detectors()
+    tasks = [(build_segments(src, lines, [], {o: v for o, v in outputs.items() if o != name}), dets)
+             for name, lines in outputs.items()]
+    here = [flag_segments(*t) for t in tasks]
+    assert any(here)
+    assert list(fork_map(flag_segments, tasks, jobs=2)) == here
