@@ -138,8 +138,9 @@ def main() -> None:
         table[mode] = {"threshold": w["threshold"], "gap": w["gap"], "major_threshold": round(w["major_threshold"], 2),
                        **{k: [round(float(v), 4) for v in w[k]] for k in ("error", "major", "confidence", "severity")}}
         print(f"{mode:20s} dev: threshold {w['threshold']:.2f}, gap {w['gap']}, major threshold "
-              f"{w['major_threshold']:.2f} (rows with a major flag {share:.3f}, experts {expert_major:.3f}); all default "
-              f"detectors P={char['precision']:.3f} R={char['recall']:.3f} F1={char['f1']:.3f}", file=sys.stderr)
+              f"{w['major_threshold']:.2f} (rows with a major flag {share:.3f}, experts {expert_major:.3f}); "
+              f"all default detectors P={char['precision']:.3f} R={char['recall']:.3f} F1={char['f1']:.3f}",
+              file=sys.stderr)
     out = {"features": list(support.FEATURES), "span_features": list(support.SPAN_FEATURES),
            "fitted_on": "development half (every other document, sorted by id) of " + Path(args.gold).name,
            "modes": {m: table[m] for m in support.MODES},

@@ -32,7 +32,8 @@ from .text import STOPWORDS, lemma_tokens, lemmas, supported_by, words
 
 WORD_FEATURES = ("bias", "ref", "others", "ref_bigram", "others_bigram", "others_trigram", "segment_support",
                  "window_support", "stopword", "capitalised", "digit", "word_length", "length_ratio",
-                 "abs_length_ratio", "segment_support_sq", "support_x_segment", "ref_aligned", "source", "source_window", "source_coverage", "source_length_ratio", "abs_source_length_ratio",
+                 "abs_length_ratio", "segment_support_sq", "support_x_segment", "ref_aligned", "source",
+                 "source_window", "source_coverage", "source_length_ratio", "abs_source_length_ratio",
                  "segment_source_support")
 # The neighbours' features are features of a word too (an error is usually a phrase).
 CONTEXT = ("ref", "others", "ref_bigram", "others_bigram", "others_trigram", "stopword", "window_support",
@@ -236,11 +237,12 @@ SPAN_FEATURES = ("bias", "max_p_error", "mean_p_error", "words", "segment_p_erro
 def span_features(x: np.ndarray, p_err: np.ndarray, first: int, last: int) -> np.ndarray:
     """Features of the candidate span of words first..last (columns `SPAN_FEATURES`), for its confidence and
     severity models."""
-    run, c = x[first:last + 1], COLUMN
-    return np.array([1.0, _logit(float(p_err[first:last + 1].max())), _logit(float(p_err[first:last + 1].mean())),
-                     np.log(last - first + 1), _logit(float(p_err.mean())), float((run[:, c["ref"]] == 0).mean()), float(run[:, c["capitalised"]].max()),
-                     float(run[:, c["digit"]].max()), float((run[:, c["source"]] == 0).mean()),
-                     float(x[0, c["segment_support"]]), float(x[0, c["abs_source_length_ratio"]])])
+    run, p, c = x[first:last + 1], p_err[first:last + 1], COLUMN
+    return np.array([1.0, _logit(float(p.max())), _logit(float(p.mean())), np.log(last - first + 1),
+                     _logit(float(p_err.mean())), float((run[:, c["ref"]] == 0).mean()),
+                     float(run[:, c["capitalised"]].max()), float(run[:, c["digit"]].max()),
+                     float((run[:, c["source"]] == 0).mean()), float(x[0, c["segment_support"]]),
+                     float(x[0, c["abs_source_length_ratio"]])])
 
 
 @dataclass
