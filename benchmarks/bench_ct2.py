@@ -7,7 +7,8 @@ equality  compute_type float32: share of lines identical to hf-seq2seq / hf-caus
 speed     compute_type int8 vs our transformers backend at its best batch size (tried: see BATCHES), segments/s
           after loading, on Gemma-3-270M (the 11 seed segments, max 160 new tokens, the seed config's setting) and
           on a random Marian of realistic size (6+6 layers, d_model 512, vocab 32k; end of sequence suppressed so
-          both sides decode exactly --marian-tokens tokens), `--repeats` times: median and range of the ratio.
+          both sides decode exactly --marian-tokens tokens; the tokens each side generated are counted and printed
+          with tokens/s, and a mismatch is flagged), `--repeats` times: median and range of the ratio.
 quality   Gemma-3-270M int8 vs float32 (ct2): chrF against the references on the seed and on the first
           --n-flores FLORES-200 devtest zh→en lines (deterministic: one run is enough).
 Targets (issue 17): >= 90% identical, >= 3x throughput, chrF within 1 point. Both backends use 2 threads.
@@ -140,17 +141,63 @@ def random_marian(tmp: Path) -> Path:
     return out
 
 
-def speed_one(label: str, hf, ct2, sources: list[str], batches: tuple[int, ...]) -> dict:
-    per_batch = {}
+class TokenCount:
+    """Counts the tokens the Marian backends generate (wrapping `generate` / `translate_batch`), so that a side that
+    stopped earlier cannot look faster."""
+
+    def __init__(self, hf, ct2) -> None:
+        hf.ensure_loaded()
+        ct2.ensure_loaded()
+        self.n = {"hf": 0, "ct2": 0}
+        pad = hf.model.config.pad_token_id
+        generate, translate = hf.model.generate, ct2.translator.translate_batch
+
+        def counted_generate(*args, **kwargs):
+            out = generate(*args, **kwargs)
+            self.n["hf"] += int((out[:, 1:] != pad).sum())  # after the decoder start token, padding excluded
+            return out
+
+        def counted_translate(*args, **kwargs):
+            results = translate(*args, **kwargs)
+            self.n["ct2"] += sum(len(r.hypotheses[0]) for r in results)
+            return results
+
+        hf.model.generate = counted_generate
+        ct2.translator = _Proxy(ct2.translator, translate_batch=counted_translate)
+
+    def take(self, side: str) -> int:
+        n, self.n[side] = self.n[side], 0
+        return n
+
+
+class _Proxy:
+    def __init__(self, target, **overrides) -> None:
+        self._target, self._overrides = target, overrides
+
+    def __getattr__(self, name: str):
+        return self._overrides[name] if name in self._overrides else getattr(self._target, name)
+
+
+def speed_one(label: str, hf, ct2, sources: list[str], batches: tuple[int, ...],
+              count: TokenCount | None = None) -> dict:
+    per_batch, tokens = {}, {}
     for size in batches:
         hf.spec["batch_size"] = size
         _, per_batch[size] = timed(hf, sources)
+        tokens[size] = count.take("hf") if count else None
     best = min(per_batch, key=per_batch.get)
     _, t_ct2 = timed(ct2, sources)
     row = {"part": "speed", "model": label, "segments": len(sources),
            "hf_s_by_batch": {k: round(v, 2) for k, v in per_batch.items()}, "hf_best_batch": best,
            "ct2_int8_s": round(t_ct2, 2), "ratio": round(per_batch[best] / t_ct2, 2)}
+    if count:
+        n_ct2 = count.take("ct2")
+        row |= {"hf_tokens": tokens[best], "ct2_tokens": n_ct2, "hf_tokens_per_s": round(tokens[best] / per_batch[best]),
+                "ct2_tokens_per_s": round(n_ct2 / t_ct2), "same_tokens": tokens[best] == n_ct2}
     print(json.dumps(row), flush=True)
+    if count and tokens[best] != n_ct2:
+        print(f"WARNING {label}: the sides generated different numbers of tokens ({tokens[best]} vs {n_ct2}): "
+              f"compare tokens/s, not the ratio", flush=True)
     return row
 
 
@@ -164,9 +211,10 @@ def speed(tmp: Path, repeats: int, marian_tokens: int, n_marian: int, batches: d
     marian_hf = make("hf-seq2seq", model=str(path), device="cpu", generation={"max_new_tokens": marian_tokens})
     marian_ct2 = make("ct2", model=str(path), device="cpu", compute_type="int8", max_new_tokens=marian_tokens,
                       batch_size=32)
+    count = TokenCount(marian_hf, marian_ct2)
     for _ in range(repeats):
         rows.append(speed_one(f"random marian 6+6 d512 32k, {marian_tokens} tokens", marian_hf, marian_ct2, zh,
-                              batches["marian"]))
+                              batches["marian"], count))
         rows.append(speed_one("gemma-3-270m seed", gemma_hf, gemma_ct2, src, batches["gemma"]))
     for label in dict.fromkeys(r["model"] for r in rows):
         ratios = [r["ratio"] for r in rows if r["model"] == label]

@@ -46,6 +46,10 @@ MUTATIONS = {
         ("from mteval.systems import ct2\n"
         "ct2.reached_stop = lambda text, stops: False\n"),
         ["tests/test_backends_ct2.py", "-k", "stop_strings_end"]),
+    "ct2-stop-characters-not-end-tokens": (
+        ("from mteval.systems import ct2\n"
+        "ct2.stop_token_ids = lambda tokenizer, stops: [] if stops else None\n"),
+        ["tests/test_backends_ct2.py", "-k", "end_tokens"]),
     "chat-template-ignored": (
         ("from mteval.systems.prompt import Prompt\n"
         "Prompt.render = lambda self, tokenizer, source: self.text(source)\n"),

@@ -88,6 +88,30 @@ def test_stop_strings_end_decoding_early(tiny_family) -> None:
     assert generated_tokens(["。"]) < generated_tokens([])
 
 
+def test_single_character_stops_are_end_tokens(tiny_family) -> None:
+    """An ASCII one-character stop string (such as the default newline) ends rows inside CTranslate2: every token
+    whose text contains it is an end token (kept in the output, then cut as before); the outputs equal
+    transformers'."""
+    path = tiny_family("llama")
+    backend = make("ct2", model=str(path), compute_type="float32", batch_size=3,
+                   prompt={"examples": EXAMPLES, "stop": ["."]}, max_new_tokens=10)
+    backend.ensure_loaded()
+    tok = backend.tokenizer
+    assert backend.stop_ids and all("." in tok.decode([i], skip_special_tokens=True) for i in backend.stop_ids)
+    assert len(backend.stop_ids) == sum("." in tok.decode([i], skip_special_tokens=True) for i in range(len(tok)))
+    generate = backend.generator.generate_batch
+    ends: list[list[int]] = []
+
+    def recording(tokens, **kwargs):
+        ends.append(kwargs["end_token"])
+        return generate(tokens, **kwargs)
+
+    backend.generator = type("G", (), {"generate_batch": staticmethod(recording)})()
+    got = backend.translate(corpus())
+    assert ends and all(set(backend.stop_ids) <= set(e) for e in ends)
+    assert got == direct_causal(path, [FEW_SHOT.format(source=s) for s in SOURCES], False, ".")
+
+
 def test_conversion_is_cached_by_content_and_atomic(tiny_family, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture) -> None:
     import torch

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import time
+import weakref
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -62,6 +63,7 @@ class CT2Backend(ModelBackend):
         self.generator: Any = None
         self.languages: Languages | None = None
         self.end_tokens: list[str] = []
+        self.stop_ids: list[int] | None = None
 
     @classmethod
     def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
@@ -149,6 +151,8 @@ class CT2Backend(ModelBackend):
                 check_chat_template(self.name, self.spec["chat"], self.tokenizer)
                 self.generator = ctranslate2.Generator(str(model_dir), **kwargs)
                 self.end_tokens = end_tokens(hf_dir, config, self.tokenizer)
+                stops = Prompt(self.spec["prompt"], "", "", self.spec["chat"]).stop
+                self.stop_ids = stop_token_ids(self.tokenizer, stops)
         except (RuntimeError, ValueError) as exc:
             raise BackendError(f"system {self.name!r}: CTranslate2 cannot load {model_dir}: {exc}") from None
 
@@ -174,28 +178,61 @@ class CT2Backend(ModelBackend):
         return [self._decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0][skip:])).strip() for r in results]
 
     def _generate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        """Greedy (or beam) generation from the prompts. The instruction/examples text every prompt starts with is
+        CTranslate2's `static_prompt` (its state is computed once and cached across batches); single-character stop
+        strings are end tokens (every token whose text contains one), so rows stop inside CTranslate2 without a
+        Python check per token; other stop strings are checked on the decoded text per token."""
         prompt = Prompt(self.spec["prompt"], src_lang, tgt_lang, self.spec["chat"])
         limit = self.spec["max_input_length"]
-        prompts = [self.tokenizer(prompt.render(self.tokenizer, s), add_special_tokens=not prompt.chat)["input_ids"]
-                   for s in sources]
-        tokens = [self.tokenizer.convert_ids_to_tokens(ids[-limit:]) for ids in prompts]
+        texts = [prompt.render(self.tokenizer, s) for s in sources]
+        prompts = [ids[-limit:] for ids in self.tokenizer(texts, add_special_tokens=not prompt.chat)["input_ids"]]
+        static = self._static_length(prompt, prompts)
+        tokens = [self.tokenizer.convert_ids_to_tokens(ids[static:]) for ids in prompts]
+        ends = self.tokenizer.convert_tokens_to_ids(self.end_tokens)
+        stop_ids = self.stop_ids if ends else None  # else end_token stays CTranslate2's default end of sequence
+        by_text = bool(prompt.stop) and stop_ids is None
         generated: list[list[int]] = [[] for _ in sources]
         finished: set[int] = set()
+        # The callback runs in CTranslate2's threads and may be released there: it must not hold the last reference
+        # to this backend (its generator would then be destroyed, joining its own thread, in one of them).
+        decode, backend = self.tokenizer.decode, weakref.ref(self)
 
         def on_token(step: Any) -> bool:
-            """Greedy decoding, token by token: stop a row at a stop string; the bar moves as rows finish."""
-            generated[step.batch_id].append(step.token_id)
-            stop = bool(prompt.stop) and reached_stop(self._decode(generated[step.batch_id]), prompt.stop)
+            """Stop a row at a stop string (checked on the text when they are not end tokens); the bar moves as
+            rows finish."""
+            stop = False
+            if by_text:
+                generated[step.batch_id].append(step.token_id)
+                stop = reached_stop(decode(generated[step.batch_id], skip_special_tokens=True), prompt.stop)
             if (stop or step.is_last) and step.batch_id not in finished:
                 finished.add(step.batch_id)
-                self.segments_done(1)
+                me = backend()
+                if me is not None:
+                    me.segments_done(1)
             return stop
 
         results = self.generator.generate_batch(
             tokens, max_length=self.spec["max_new_tokens"], beam_size=self.spec["beam_size"], sampling_topk=1,
-            include_prompt_in_result=False, end_token=self.end_tokens or None,
+            include_prompt_in_result=False, end_token=(ends + (stop_ids or [])) or None,
+            return_end_token=bool(stop_ids),  # a stop token's text before the stop string is output
+            static_prompt=self.tokenizer.convert_ids_to_tokens(prompts[0][:static]) if static else None,
             callback=on_token if self.spec["beam_size"] == 1 else None)
-        return [cut_at_stop(self._decode(r.sequences_ids[0]), prompt.stop) for r in results]
+        seqs = [r.sequences_ids[0] for r in results]
+        if stop_ids:  # end of sequence is not output (it is when not a special token)
+            seqs = [s[:-1] if s and s[-1] in ends else s for s in seqs]
+        return [cut_at_stop(self._decode(s), prompt.stop) for s in seqs]
+
+    def _static_length(self, prompt: Prompt, prompts: list[list[int]]) -> int:
+        """How many leading tokens all `prompts` share within the text before the source (the instruction and
+        examples; the same for every batch, so CTranslate2's cached state is reused); 0 when too few to matter."""
+        marker = "\x00"
+        head = prompt.render(self.tokenizer, marker).split(marker)[0]
+        cap = len(self.tokenizer(head, add_special_tokens=not prompt.chat)["input_ids"]) - 1  # the last may merge
+        first = prompts[0]
+        n = 0
+        while n < cap and n < min(len(p) for p in prompts) - 1 and all(p[n] == first[n] for p in prompts):
+            n += 1
+        return n if n >= 8 else 0
 
 
 def ct2_version() -> str | None:
@@ -281,6 +318,16 @@ def end_tokens(hf_dir: Path, config: Any, tokenizer: Any) -> list[str]:
         eos = config.eos_token_id if config.eos_token_id is not None else tokenizer.eos_token_id
     ids = eos if isinstance(eos, list) else [eos] if eos is not None else []
     return tokenizer.convert_ids_to_tokens(ids)
+
+
+def stop_token_ids(tokenizer: Any, stops: list[str]) -> list[int] | None:
+    """The tokens whose text contains a stop string, when that is exactly when the generated text reaches one:
+    every stop string a single ASCII character other than space and tab (one byte, so never split across tokens;
+    `reached_stop` ignores leading spaces and tabs). None otherwise (stop strings are then checked on the text)."""
+    if not stops or not all(len(s) == 1 and s.isascii() and s not in " \t" for s in stops):
+        return None
+    texts = tokenizer.batch_decode([[i] for i in range(len(tokenizer))], skip_special_tokens=True)
+    return [i for i, text in enumerate(texts) if any(s in text for s in stops)]
 
 
 def fallback_backend(spec: dict[str, Any]) -> Backend:
