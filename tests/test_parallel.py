@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 
+import pytest
 from mteval.parallel import fork_map
 
 
@@ -14,18 +16,26 @@ def _pid_and_square(x: int) -> tuple[int, int]:
     return os.getpid(), x * x
 
 
-def test_fork_map_keeps_order_and_forks():
+@pytest.fixture
+def no_torch(monkeypatch):
+    """fork_map never forks once torch is imported (other tests import it): hide it for these tests."""
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+
+
+def test_fork_map_keeps_order_and_forks(no_torch):
     out = list(fork_map(_pid_and_square, [(x,) for x in range(12)], jobs=2))
     assert [sq for _, sq in out] == [x * x for x in range(12)]
     assert os.getpid() not in {pid for pid, _ in out}
 
 
-def test_fork_map_in_process_for_one_job_or_one_task():
+def test_fork_map_in_process_for_one_job_one_task_or_torch(no_torch, monkeypatch):
     assert list(fork_map(_pid_and_square, [(3,), (4,)], jobs=1)) == [(os.getpid(), 9), (os.getpid(), 16)]
     assert list(fork_map(_pid_and_square, [(5,)], jobs=2)) == [(os.getpid(), 25)]
+    monkeypatch.setitem(sys.modules, "torch", object())
+    assert list(fork_map(_pid_and_square, [(6,), (7,)], jobs=2)) == [(os.getpid(), 36), (os.getpid(), 49)]
 
 
-def test_flag_stage_workers_give_the_same_flags_as_one_process():
+def test_flag_stage_workers_give_the_same_flags_as_one_process(no_torch):
     """The flag stage's route: systems flagged in forked workers equal flagging them here."""
     from mteval.flags import build_segments, flag_segments, make_detectors
 
