@@ -56,7 +56,7 @@ class Segment:
 
 class Detector:
     """A flag detector. `kinds` are the flag kinds it writes; `needs` names the evidence it requires ("references",
-    "others"); `run` flags a batch.
+    "others"); `pairs` the (source, target) languages it works for (empty: any); `run` flags a batch.
 
     Detectors are constructed once per run with the shared options (e.g. the glossary) and must be cheap to
     construct; heavy models load lazily on first use.
@@ -65,13 +65,15 @@ class Detector:
     name: ClassVar[str]
     kinds: ClassVar[tuple[str, ...]] = ()  # the kinds of flag it writes (empty: its name)
     needs: ClassVar[tuple[str, ...]] = ()
+    pairs: ClassVar[frozenset[tuple[str, str]]] = frozenset()
     description: ClassVar[str] = ""
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = options or {}
 
     def applies(self, segment: Segment) -> bool:
-        return all(getattr(segment, need) for need in self.needs)
+        return (all(getattr(segment, need) for need in self.needs)
+                and (not self.pairs or (segment.src_lang, segment.tgt_lang) in self.pairs))
 
     def detect(self, segment: Segment) -> list[Flag]:
         """Flags of one segment (per-segment detectors override this)."""

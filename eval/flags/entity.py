@@ -16,10 +16,8 @@ class WrongEntity(Detector):
 
     name = "entity"
     kinds = ("wrong-entity",)
+    pairs = frozenset({("zh", "en")})  # the dictionary evidence is CC-CEDICT
     description = "names with no counterpart in the source (dictionary or pinyin)"
-
-    def applies(self, segment: Segment) -> bool:
-        return segment.src_lang == "zh" and segment.tgt_lang == "en"
 
     def detect(self, segment: Segment) -> list[Flag]:
         hyp = segment.hypothesis

@@ -26,10 +26,8 @@ class Omission(Detector):
 
     name = "omission"
     kinds = ("omission",)
+    pairs = frozenset({("zh", "en")})  # the dictionary evidence is CC-CEDICT
     description = "source content the output does not render (zero-width flag at the aligned position)"
-
-    def applies(self, segment: Segment) -> bool:
-        return segment.src_lang == "zh" and segment.tgt_lang == "en"
 
     def detect(self, segment: Segment) -> list[Flag]:
         a = align(segment.source, segment.hypothesis)
