@@ -49,8 +49,9 @@ def _quiet_broken_pipe() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import progress
+    from . import interrupt, progress
 
+    interrupt.install()
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv[0] if argv else None).parse_args(argv)
     progress.set_verbosity(args.verbosity)
@@ -59,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbosity < progress.VERBOSE:  # library warnings and info logs (numpy, jieba) are noise here
                 warnings.simplefilter("ignore")
                 logging.disable(logging.INFO)
-            return int(args.func(args) or 0)
+            status = int(args.func(args) or 0)
+        interrupt.check()
+        return status
     except MtevalError as exc:
         print(f"mteval: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import progress
+from .. import interrupt, progress
 from ..config.load import Config
 from ..corpus import load_corpus
 from ..corpus.base import Corpus
@@ -375,6 +375,7 @@ def _run_stages(ctx: RunContext, selected: list[str], named: bool, after_stage: 
             rundir.save_manifest(manifest)
             started = time.perf_counter()
             STAGES[stage](ctx)
+            interrupt.check()  # a Ctrl-C swallowed by a finalizer still stops the run before the stage counts
             progress.detail(f"{stage}: done in {time.perf_counter() - started:.1f}s")
             completed[stage] = {"started": began, "finished": now(), "config_sha256": manifest["config_sha256"]}
             if inputs:
