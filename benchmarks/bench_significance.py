@@ -42,7 +42,7 @@ def main() -> None:
     sacre = [str(BIN / "sacrebleu"), str(ref), "-i", *map(str, systems), "-m", "bleu", "chrf", "--paired-bs",
              "-f", "text"]
     ours = [str(BIN / "mteval"), "score", "--ref", str(ref), *map(str, systems), "-m", "bleu,chrf",
-            "--bootstrap", "1000", "--format", "text"]
+            "--bootstrap", "1000", "--format", "md"]
     print(try_renice(), flush=True)
     runs: dict[str, list[Sample]] = {"sacrebleu": [], "mteval": []}
     with load_report("end to end", cores=2):

@@ -6,10 +6,10 @@ of the repository (the work tree is never edited); the named test must then fail
 The copy holds eval/, tests/, configs/, corpora/ and pyproject.toml, with `mteval` a symlink to the copied eval/
 at its root and `../shared` a symlink to the real shared data; pytest runs there with that root first on
 PYTHONPATH (and `python -m mteval` subprocesses start in it), so the mutated code is what every test imports.
-Each row prints killed (the test failed), SURVIVED (it passed: the test cannot see the break) or n/a (the code
-to mutate is not there, e.g. moved by a later change). Also checked: with CI=true a missing ../shared fails a
-test that needs it, without CI it is skipped. The backend tests' mutations (T5 `<2en>` prefix skipped, outputs
-swapped after batching, ...) are in `tests/mutate_backends.py`.
+A mutation either replaces one piece of code in the copy or, where the behaviour sits behind classes the tests
+build (model backends), patches it at pytest start-up through a plugin. Each row prints killed (the test failed),
+SURVIVED (it passed: the test cannot see the break) or n/a (the code to mutate is not there, e.g. moved by a later
+change). Also checked: with CI=true a missing ../shared fails a test that needs it, without CI it is skipped.
 """
 
 from __future__ import annotations
@@ -31,11 +31,20 @@ COPY = ("eval", "tests", "configs", "corpora", "pyproject.toml")
 @dataclass
 class Mutation:
     name: str
-    file: str  # under eval/
+    file: str  # under eval/ ("" for a plugin mutation)
     old: str
     new: str
     test: str  # pytest node id(s), space separated
     note: str = ""
+    plugin: str = ""  # instead of old → new: code run at pytest start-up in the copy
+    select: str = ""  # a pytest -k expression
+
+
+def patched(name: str, plugin: str, test: str, select: str) -> Mutation:
+    return Mutation(name, "", "", "", test, plugin=plugin, select=select)
+
+
+BACKEND_TESTS = "tests/test_backends_hf.py tests/test_backends_ct2.py"
 
 
 MUTATIONS = [
@@ -81,6 +90,41 @@ MUTATIONS = [
     Mutation("CI one resample order statistic off", "metrics/significance.py",
              "return float(s[lo]), float(s[len(s) - lo - 1])", "return float(s[lo + 1]), float(s[len(s) - lo - 1])",
              "tests/test_significance.py::test_agrees_with_sacrebleu_paired_test[bs]"),
+    Mutation("Ctrl-C swallowed by a finalizer is lost", "interrupt.py", "    if _pending:\n", "    if False:\n",
+             "tests/test_interrupt_lost.py"),
+    patched("T5 <2en> prefix skipped",
+            "from mteval.systems.families import Languages\n"
+            "orig = Languages.source_prefix\n"
+            "Languages.source_prefix = lambda self, tgt: '' if self.family == 't5' else orig(self, tgt)\n",
+            BACKEND_TESTS, "t5"),
+    patched("Marian target prefix skipped",
+            "from mteval.systems.families import Languages\n"
+            "orig = Languages.source_prefix\n"
+            "Languages.source_prefix = lambda self, tgt: '' if self.family == 'marian' else orig(self, tgt)\n",
+            BACKEND_TESTS, "family and marian"),
+    patched("forced BOS (NLLB, M2M100, mBART-50) dropped",
+            "from mteval.systems.families import Languages\n"
+            "Languages.target_token = lambda self, tgt: None\n",
+            BACKEND_TESTS, "nllb or m2m100 or mbart50"),
+    patched("outputs swapped after batching",
+            "from mteval.systems.ct2 import CT2Backend\n"
+            "from mteval.systems.hf_causal import HFCausalBackend\n"
+            "from mteval.systems.hf_seq2seq import HFSeq2SeqBackend\n"
+            "def swapped(orig):\n"
+            "    return lambda self, sources, src, tgt: list(reversed(orig(self, sources, src, tgt)))\n"
+            "for cls in (CT2Backend, HFCausalBackend, HFSeq2SeqBackend):\n"
+            "    cls.translate_batch = swapped(cls.translate_batch)\n",
+            BACKEND_TESTS, "nllb or llama_prompt or decoder"),
+    patched("ct2 stop strings ignored while decoding",
+            "from mteval.systems import ct2\nct2.reached_stop = lambda text, stops: False\n",
+            "tests/test_backends_ct2.py", "stop_strings_end"),
+    patched("ct2 stop characters not end tokens",
+            "from mteval.systems import ct2\nct2.stop_token_ids = lambda tokenizer, stops: [] if stops else None\n",
+            "tests/test_backends_ct2.py", "end_tokens"),
+    patched("chat template ignored",
+            "from mteval.systems.prompt import Prompt\n"
+            "Prompt.render = lambda self, tokenizer, source: self.text(source)\n",
+            BACKEND_TESTS, "True"),
 ]
 
 
@@ -100,10 +144,11 @@ def make_copy(tmp: Path, shared: bool) -> Path:
     return repo
 
 
-def pytest(repo: Path, test: str, **env: str) -> subprocess.CompletedProcess:
+def pytest(repo: Path, test: str, plugin: bool = False, select: str = "", **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "CI"}
     environ.update(PYTHONPATH=str(repo), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", **env)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *test.split()],
+    options = (["-p", "mutation_plugin"] if plugin else []) + (["-k", select] if select else [])
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *options, *test.split()],
                           cwd=repo, env=environ, capture_output=True, text=True, check=False)
 
 
@@ -127,7 +172,8 @@ def main() -> None:
     chosen = [m for m in MUTATIONS if not args.only or any(k in m.name for k in args.only.split(","))]
     if args.list:
         for m in chosen:
-            print(f"{m.name}: eval/{m.file} -> {m.test}")
+            print(f"{m.name}: {f'eval/{m.file}' if m.file else 'start-up patch'} -> {m.test}"
+                  + (f" -k {m.select!r}" if m.select else ""))
         return
     results = []
     for m in chosen:
@@ -135,8 +181,16 @@ def main() -> None:
             repo = make_copy(Path(tmp), shared=True)
             check_imports_copy(repo)
             target = repo / "eval" / m.file
-            code = target.read_text(encoding="utf-8")
-            if code.count(m.old) != 1:
+            code = target.read_text(encoding="utf-8") if m.file else ""
+            if m.plugin:
+                (repo / "mutation_plugin.py").write_text(
+                    "def pytest_configure(config):\n" + "".join(f"    {line}\n" for line in m.plugin.splitlines()),
+                    encoding="utf-8")
+                proc = pytest(repo, m.test, plugin=True, select=m.select)
+                detail = summary(proc)
+                verdict = ("killed" if proc.returncode == 1 and " failed" in detail else
+                           "SURVIVED" if proc.returncode == 0 else f"error (pytest exit {proc.returncode})")
+            elif code.count(m.old) != 1:
                 verdict, detail = "n/a", f"code to mutate not found once in eval/{m.file}"
             else:
                 target.write_text(code.replace(m.old, m.new), encoding="utf-8")
