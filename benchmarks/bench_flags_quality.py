@@ -12,7 +12,7 @@ per system the share of rows with a major flag against the experts' share.
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -22,12 +22,12 @@ from mteval.flags import flag_segments, make_detectors
 from mteval.flags.calibration import overlaps
 from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load_report
+
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 TARGETS = {"reference-free": 1.1, "reference": 1.4, "consensus": None, "reference+consensus": 1.6}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 def inside_share(rows, flags) -> tuple[float, int]:
     """Share of the flags' characters inside an expert span (any severity), and the characters counted."""
@@ -75,7 +75,11 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "held-out"), default="held-out")
     parser.add_argument("--mode", action="append", choices=list(TARGETS))
     args = parser.parse_args()
-    print(f"load average before: {load()}")
+    with load_report("flag quality", cores=1):  # the figures are counts; only the CPU seconds depend on the load
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     rows = load_gold(args.gold)
     dev, held = dev_split(rows)
     rows = [rows[i] for i in (held if args.split == "held-out" else dev)]
@@ -104,7 +108,6 @@ def main() -> None:
         for system, (ours, gold) in major_shares(rows, flags).items():
             r = ours / gold if gold else float("inf")
             print(f"    {system:22s} {ours:.3f} / {gold:.3f} = {r:.2f}{'' if 0.75 <= r <= 1.33 else '  OUT'}")
-    print(f"\nload average after: {load()}")
 
 if __name__ == "__main__":
     main()
