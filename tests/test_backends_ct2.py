@@ -53,6 +53,36 @@ def test_decoder_prompts_and_stop_strings_equal_transformers(tiny_family, chat: 
     assert len(set(got)) == len(SOURCES) and all(got), got
 
 
+@pytest.mark.parametrize("family", ["llama", "marian"])
+def test_cpu_threads_are_workers_splitting_each_batch(tiny_family, family: str) -> None:
+    """On CPU `threads` are CTranslate2 workers (one thread each) and every batch is split into one equal
+    sub-batch per worker; outputs (float32) are those of a single worker."""
+    path = str(tiny_family(family))
+    extra = {"prompt": {"examples": EXAMPLES}} if family == "llama" else FAMILIES[family][0]
+    outputs, split = {}, {}
+    for threads in (1, 2):
+        backend = make("ct2", model=path, compute_type="float32", batch_size=len(SOURCES), threads=threads,
+                       max_new_tokens=10, device="cpu", **extra)
+        backend.ensure_loaded()
+        model = backend.generator or backend.translator
+        assert (model.num_generators if family == "llama" else model.num_translators) == threads
+        real, calls = model, []
+
+        class Spy:
+            def __getattr__(self, name):
+                attr = getattr(real, name)
+                if name in ("generate_batch", "translate_batch"):
+                    return lambda rows, **kw: calls.append((len(rows), kw["max_batch_size"])) or attr(rows, **kw)
+                return attr
+
+        setattr(backend, "generator" if family == "llama" else "translator", Spy())
+        outputs[threads] = backend.translate(corpus())
+        split[threads] = calls
+    n = len(SOURCES)
+    assert split == {1: [(n, n)], 2: [(n, -(-n // 2))]}
+    assert outputs[1] == outputs[2] and len(set(outputs[2])) == n
+
+
 @pytest.mark.parametrize("stop", [[], ["。 "]])
 def test_progress_moves_per_segment_inside_a_batch(tiny_family, stop) -> None:
     """Each row of a decoder batch reports itself once when it finishes (stop string or last step), so the

@@ -6,6 +6,11 @@ Gemma, ...) the same prompts and stop strings as `hf-causal` (`prompt.py`). The 
 transformers checkpoint (a local folder, a hub id in the local cache, or a GGUF file de-quantized once) into
 `~/.cache/mteval/ct2/<key>` (`MTEVAL_CT2_CACHE`), keyed by the weights' content hash and the CTranslate2
 version, written to a temporary folder and renamed into place. Weights are quantized to `compute_type` on load.
+
+On CPU, `threads` are CTranslate2 workers (`inter_threads`, one thread each): a batch is split into equal
+sub-batches, length-sorted by CTranslate2, that run in parallel. For models of this size that is about twice as
+fast as the threads sharing each matrix product (`intra_threads`), which spends its time synchronising (and, for
+decoder-only models, feeds the longer prompts of a mixed batch step by step through the full output layer).
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class CT2Backend(ModelBackend):
         self.languages: Languages | None = None
         self.end_tokens: list[str] = []
         self.stop_ids: list[int] | None = None
+        self.workers = 1
 
     @classmethod
     def prepare(cls, values: dict[str, Any], loc: Located, path: tuple) -> None:
@@ -140,8 +146,13 @@ class CT2Backend(ModelBackend):
             self.tokenizer = AutoTokenizer.from_pretrained(hf_dir)
             config = AutoConfig.from_pretrained(hf_dir)
         model_dir = converted_model(hf_dir, ct2_dir(self.content_key()), self.name)
-        kwargs = {"device": self.device(), "compute_type": self.spec["compute_type"],
-                  "intra_threads": self.spec["threads"] or 0}
+        device = self.device()
+        kwargs = {"device": device, "compute_type": self.spec["compute_type"]}
+        if device == "cpu":
+            self.workers = self.spec["threads"] or os.cpu_count() or 1
+            kwargs |= {"inter_threads": self.workers, "intra_threads": 1}
+        else:
+            kwargs["intra_threads"] = self.spec["threads"] or 0
         try:
             if config.is_encoder_decoder:
                 self.translator = ctranslate2.Translator(str(model_dir), **kwargs)
@@ -164,6 +175,10 @@ class CT2Backend(ModelBackend):
     def _decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids, skip_special_tokens=True)
 
+    def _sub_batch(self, rows: int) -> int:
+        """CTranslate2's `max_batch_size` for a batch of `rows`: an equal share per worker."""
+        return -(-rows // self.workers)
+
     def _translate(self, sources: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         langs = self.languages
         langs.set_source(src_lang)
@@ -173,7 +188,8 @@ class CT2Backend(ModelBackend):
         tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in enc["input_ids"]]
         results = self.translator.translate_batch(
             tokens, target_prefix=[[target]] * len(tokens) if target else None, beam_size=self.spec["beam_size"],
-            max_decoding_length=self.spec["max_new_tokens"], max_input_length=0)
+            max_decoding_length=self.spec["max_new_tokens"], max_input_length=0,
+            max_batch_size=self._sub_batch(len(tokens)))
         skip = 1 if target else 0  # the forced language token is not text (not always a special token)
         return [self._decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0][skip:])).strip() for r in results]
 
@@ -216,7 +232,8 @@ class CT2Backend(ModelBackend):
             include_prompt_in_result=False, end_token=(ends + (stop_ids or [])) or None,
             return_end_token=bool(stop_ids),  # a stop token's text before the stop string is output
             static_prompt=self.tokenizer.convert_ids_to_tokens(prompts[0][:static]) if static else None,
-            callback=on_token if self.spec["beam_size"] == 1 else None)
+            callback=on_token if self.spec["beam_size"] == 1 else None,
+            max_batch_size=self._sub_batch(len(tokens)))
         seqs = [r.sequences_ids[0] for r in results]
         if stop_ids:  # end of sequence is not output (it is when not a special token)
             seqs = [s[:-1] if s and s[-1] in ends else s for s in seqs]
