@@ -26,6 +26,7 @@ from . import (  # noqa: F401
 )
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
 from .calibration import calibrate
+from .overlap import drop_covered
 
 DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
                      "brackets", "glossary", "entity", "omission", "mistranslation")
@@ -65,8 +66,9 @@ def check_config(spec: dict[str, Any], loc: Located) -> None:
 
 
 def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) -> list[Flag]:
-    """All flags of all detectors with their calibrated confidence, sorted by segment and offset."""
-    flags = calibrate([f for det in detectors for f in det.run(segments)])
+    """All flags of all detectors with their calibrated confidence, sorted by segment and offset; a generic
+    mistranslation flag that specific flags cover is dropped (`overlap.py`)."""
+    flags = drop_covered(calibrate([f for det in detectors for f in det.run(segments)]))
     return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
 
 
