@@ -60,7 +60,7 @@ MUTATIONS = [
              "out = [found.get(k) for k in keys]", "out = [found.get(k) for k in keys[1:] + keys[:1]]",
              "tests/test_interrupts.py"),
     Mutation("flag stage silently does nothing", "runs/pipeline.py",
-             '"flag": flag,', '"flag": lambda ctx: None,',
+             "(translate, score, flag, report)", "(translate, score, lambda ctx: None, report)",
              "tests/test_report_html.py::test_run_writes_seed_report_and_report_false_skips_it"),
     Mutation("probe never connects", "net.py",
              "        socket.create_connection((host, port), timeout=timeout).close()\n", "        pass\n",
@@ -92,6 +92,11 @@ MUTATIONS = [
              "tests/test_significance.py::test_agrees_with_sacrebleu_paired_test[bs]"),
     Mutation("Ctrl-C swallowed by a finalizer is lost", "interrupt.py", "    if _pending:\n", "    if False:\n",
              "tests/test_interrupt_lost.py"),
+    Mutation("generic flags kept under specific ones", "flags/overlap.py", "COVERED = 0.5", "COVERED = 1.01",
+             "tests/test_flags_overlap.py"),
+    patched("ct2 batches not split over the CPU workers",
+            "from mteval.systems.ct2 import CT2Backend\nCT2Backend._sub_batch = lambda self, rows: rows\n",
+            "tests/test_backends_ct2.py", "workers"),
     patched("T5 <2en> prefix skipped",
             "from mteval.systems.families import Languages\n"
             "orig = Languages.source_prefix\n"
