@@ -157,9 +157,10 @@ def test_seed_report_in_chromium(page, tmp_path):
     start = hyp.index(FRAGMENT)
     flags = [{"corpus": "xinhua-2021-04-13", "system": "xinhua-mt", "segment": 6, "start": start,
               "end": start + len(FRAGMENT), "severity": "major", "kind": "broken-sentence",
-              "message": "sentence break inside a phrase", "text": FRAGMENT, "evidence": None},
+              "message": "sentence break inside a phrase", "text": FRAGMENT, "evidence": None, "confidence": 0.83},
              {"corpus": "xinhua-2021-04-13", "system": "xinhua-mt", "segment": 0, "start": 12, "end": 20,
-              "severity": "minor", "kind": "reference", "message": "not in the reference", "text": "American"}]
+              "severity": "minor", "kind": "reference", "message": "not in the reference", "text": "American",
+              "confidence": 0.2}]
     (out / "flags.jsonl").write_text("".join(json.dumps(f) + "\n" for f in flags))
     page.goto(write_report(out).as_uri())
     assert page.js("document.body.dataset.ready") == "1"
@@ -177,13 +178,21 @@ def test_seed_report_in_chromium(page, tmp_path):
     assert page.js("document.getElementById('status').textContent").startswith("1 of 11 segments match")
     choose(page, "f-kind", "")
     assert count(page, ".seg") == 11
+    # the flag list is most certain first; a minimum confidence filters segments, highlights and the list
+    assert page.js("Array.from(document.querySelectorAll('#flag-rows tr')).map(r => r.cells[1].textContent)") == \
+        ["6 (id 6)", "0 (id 0)"]
+    choose(page, "f-conf", "0.5")
+    assert count(page, ".seg") == 1 and page.js("document.querySelector('.seg').id") == "seg-6"
+    assert count(page, "mark.flag") == 1 and count(page, "#flag-rows tr") == 1 and "conf=0.5" in page.js("location.hash")
+    choose(page, "f-conf", "")
+    assert count(page, ".seg") == 11 and count(page, "mark.flag") == 2
     # word diff against the reference, as in the terminal view
     page.js("document.getElementById('f-diff').click()")
     diff = page.js("Array.from(document.querySelectorAll('#seg-6 .diff > *')).map(e => [e.tagName, e.textContent])")
     assert diff[-2:] == [["DEL", "de-escalate tensions."], ["INS", "relax. intense situation."]]
     assert "diff=1" in page.js("location.hash")
-    # a flag in the flag list links to its segment
-    page.js("document.querySelectorAll('#flag-rows a.flag-link')[1].click()")
+    # a flag in the flag list (the most certain first) links to its segment
+    page.js("document.querySelectorAll('#flag-rows a.flag-link')[0].click()")
     page.js("new Promise(r => setTimeout(r, 50))")
     assert "focus=6" in page.js("location.hash")
     assert count(page, ".seg") == 1 and count(page, ".seg.focus#seg-6") == 1

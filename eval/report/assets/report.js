@@ -55,7 +55,7 @@
   var state;
   function defaults(corpus) {
     var C = DATA.corpora[corpus];
-    return { corpus: corpus, systems: C.systems.slice(), kind: "", sev: "", metric: C.metrics.length ? C.metrics[0].name : "",
+    return { corpus: corpus, systems: C.systems.slice(), kind: "", sev: "", conf: "", metric: C.metrics.length ? C.metrics[0].name : "",
              min: "", max: "", sort: "index", id: "", diff: false, page: 1, fpage: 1, focus: null };
   }
 
@@ -67,7 +67,8 @@
     var s = defaults(corpus), C = DATA.corpora[corpus];
     var sys = p.getAll("sys").filter(function (x) { return C.systems.indexOf(x) >= 0; });
     if (sys.length) s.systems = sys;
-    ["kind", "sev", "metric", "min", "max", "sort", "id"].forEach(function (k) { if (p.has(k)) s[k] = p.get(k); });
+    ["kind", "sev", "conf", "metric", "min", "max", "sort", "id"].forEach(function (k) { if (p.has(k)) s[k] = p.get(k); });
+    if (s.conf !== "" && !(parseFloat(s.conf) >= 0)) s.conf = "";
     if (!C.metrics.some(function (m) { return m.name === s.metric; })) s.metric = C.metrics.length ? C.metrics[0].name : "";
     if (["index", "worst", "best"].indexOf(s.sort) < 0) s.sort = "index";
     if (["", "major", "minor"].indexOf(s.sev) < 0) s.sev = "";
@@ -82,7 +83,7 @@
     var C = DATA.corpora[s.corpus], p = new URLSearchParams();
     p.set("corpus", C.name);
     if (s.systems.length !== C.systems.length) s.systems.forEach(function (x) { p.append("sys", x); });
-    ["kind", "sev", "min", "max", "id"].forEach(function (k) { if (s[k] !== "") p.set(k, s[k]); });
+    ["kind", "sev", "conf", "min", "max", "id"].forEach(function (k) { if (s[k] !== "") p.set(k, s[k]); });
     if (C.metrics.length && s.metric !== C.metrics[0].name) p.set("metric", s.metric);
     if (s.sort !== "index") p.set("sort", s.sort);
     if (s.diff) p.set("diff", "1");
@@ -94,9 +95,11 @@
 
   function sevName(f) { return f[4] ? "major" : "minor"; }
 
+  function confident(f) { return state.conf === "" || f[7] >= parseFloat(state.conf); }
+
   function flagMatches(C, f) {
     return (state.kind === "" || state.kind === "*" || C.kinds[f[5]] === state.kind) &&
-           (state.sev === "" || sevName(f) === state.sev);
+           (state.sev === "" || sevName(f) === state.sev) && confident(f);
   }
 
   function selectedIdx(C) {
@@ -112,7 +115,7 @@
   function matchingSegments(C, sys) {
     var lo = state.min === "" ? -Infinity : parseFloat(state.min), hi = state.max === "" ? Infinity : parseFloat(state.max);
     var byScore = state.metric && (lo !== -Infinity || hi !== Infinity);
-    var byFlag = state.kind !== "" || state.sev !== "";
+    var byFlag = state.kind !== "" || state.sev !== "" || state.conf !== "";
     var out = [];
     for (var i = 0; i < C.n; i++) {
       if (state.id !== "" && C.ids[i] !== state.id) continue;
@@ -206,7 +209,7 @@
       box.appendChild(el("span", "name", name));
       var sc = C.metrics.map(function (m) { var v = C.scores[name][m.name][i]; return m.name + " " + (v === null ? "–" : v.toFixed(1)); });
       box.appendChild(el("span", "scores", sc.join(" · ")));
-      var flags = C.fl[s][i] || [];
+      var flags = (C.fl[s][i] || []).filter(confident);
       var text = highlighted(C.hyps[name][i], flags, C);
       if (C.tgt_lang) text.lang = C.tgt_lang;
       box.appendChild(text);
@@ -260,6 +263,7 @@
     C.kinds.forEach(function (k) { option(kind, k, k); });
     kind.value = state.kind;
     $("f-sev").value = state.sev;
+    $("f-conf").value = state.conf;
     var metric = $("f-metric");
     metric.textContent = "";
     C.metrics.forEach(function (m) { option(metric, m.name, m.name + (m.higher ? " ↑" : " ↓")); });
@@ -288,6 +292,7 @@
     var C = DATA.corpora[corpus];
     state.kind = $("f-kind").value;
     state.sev = $("f-sev").value;
+    state.conf = $("f-conf").value;
     state.metric = $("f-metric").value;
     state.min = $("f-min").value;
     state.max = $("f-max").value;
