@@ -92,6 +92,8 @@ MUTATIONS = [
              "tests/test_significance.py::test_agrees_with_sacrebleu_paired_test[bs]"),
     Mutation("Ctrl-C swallowed by a finalizer is lost", "interrupt.py", "    if _pending:\n", "    if False:\n",
              "tests/test_interrupt_lost.py"),
+    Mutation("report ignores the minimum confidence", "report/assets/report.js", " && confident(f);", ";",
+             "tests/test_report_browser.py::test_seed_report_in_chromium"),
     Mutation("generic flags kept under specific ones", "flags/overlap.py", "COVERED = 0.5", "COVERED = 1.01",
              "tests/test_flags_overlap.py"),
     patched("ct2 batches not split over the CPU workers",
