@@ -51,17 +51,16 @@ def _quiet_broken_pipe() -> None:
 def main(argv: list[str] | None = None) -> int:
     from . import interrupt, progress
 
-    interrupt.install()
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv[0] if argv else None).parse_args(argv)
     progress.set_verbosity(args.verbosity)
     try:
-        with warnings.catch_warnings():
+        with interrupt.recorded(), warnings.catch_warnings():
             if args.verbosity < progress.VERBOSE:  # library warnings and info logs (numpy, jieba) are noise here
                 warnings.simplefilter("ignore")
                 logging.disable(logging.INFO)
             status = int(args.func(args) or 0)
-        interrupt.check()
+            interrupt.check()
         return status
     except MtevalError as exc:
         print(f"mteval: error: {exc}", file=sys.stderr)

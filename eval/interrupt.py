@@ -2,7 +2,7 @@
 
 Python raises `KeyboardInterrupt` wherever the main thread happens to be; inside a finalizer (`__del__`, a
 weakref callback) it is printed as "Exception ignored in …" and dropped, and the run would go on and report
-success. The handler installed here also records the interrupt, and `check()` re-raises it at the points
+success. Inside `recorded()` the SIGINT handler also notes the interrupt, and `check()` re-raises it at the points
 where work is declared done (the end of a pipeline stage, the end of a command).
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _pending = False
 
@@ -20,16 +22,25 @@ def _handler(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def install() -> None:
-    """Record Ctrl-C from now on (main thread only; a no-op where SIGINT has another owner)."""
+@contextmanager
+def recorded() -> Iterator[None]:
+    """Note every Ctrl-C inside the block (main thread, default handler only); afterwards the previous handler is
+    back and nothing is pending."""
     global _pending
     _pending = False
-    if (threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) in (signal.default_int_handler, _handler)):
+    previous = signal.getsignal(signal.SIGINT)
+    mine = threading.current_thread() is threading.main_thread() and previous is signal.default_int_handler
+    if mine:
         signal.signal(signal.SIGINT, _handler)
+    try:
+        yield
+    finally:
+        if mine:
+            signal.signal(signal.SIGINT, previous)
+        _pending = False
 
 
 def check() -> None:
-    """Raise `KeyboardInterrupt` if Ctrl-C arrived since `install()`, even if something swallowed it."""
+    """Raise `KeyboardInterrupt` if Ctrl-C arrived inside `recorded()`, even if something swallowed it."""
     if _pending:
         raise KeyboardInterrupt

@@ -53,6 +53,23 @@ def test_decoder_prompts_and_stop_strings_equal_transformers(tiny_family, chat: 
     assert len(set(got)) == len(SOURCES) and all(got), got
 
 
+class _Spy:
+    """A CTranslate2 model that records (rows, max_batch_size) of each call."""
+
+    def __init__(self, model, calls: list) -> None:
+        self.model, self.calls = model, calls
+
+    def __getattr__(self, name: str):
+        attr = getattr(self.model, name)
+        if name not in ("generate_batch", "translate_batch"):
+            return attr
+
+        def call(rows, **kw):
+            self.calls.append((len(rows), kw["max_batch_size"]))
+            return attr(rows, **kw)
+        return call
+
+
 @pytest.mark.parametrize("family", ["llama", "marian"])
 def test_cpu_threads_are_workers_splitting_each_batch(tiny_family, family: str) -> None:
     """On CPU `threads` are CTranslate2 workers (one thread each) and every batch is split into one equal
@@ -66,18 +83,9 @@ def test_cpu_threads_are_workers_splitting_each_batch(tiny_family, family: str) 
         backend.ensure_loaded()
         model = backend.generator or backend.translator
         assert (model.num_generators if family == "llama" else model.num_translators) == threads
-        real, calls = model, []
-
-        class Spy:
-            def __getattr__(self, name):
-                attr = getattr(real, name)
-                if name in ("generate_batch", "translate_batch"):
-                    return lambda rows, **kw: calls.append((len(rows), kw["max_batch_size"])) or attr(rows, **kw)
-                return attr
-
-        setattr(backend, "generator" if family == "llama" else "translator", Spy())
+        split[threads] = []
+        setattr(backend, "generator" if family == "llama" else "translator", _Spy(model, split[threads]))
         outputs[threads] = backend.translate(corpus())
-        split[threads] = calls
     n = len(SOURCES)
     assert split == {1: [(n, n)], 2: [(n, -(-n // 2))]}
     assert outputs[1] == outputs[2] and len(set(outputs[2])) == n

@@ -86,12 +86,15 @@ def test_flag_reference_free_text_format(seed_hyp, capsys):
 
 
 def test_flag_api_with_other_systems():
-    src = ["拜登呼吁俄方缓和紧张局势。"] * 1
-    hyp = ["Biden called on Russia to relax. intense situation."]
-    others = {f"s{i}": ["Biden called on Russia to de-escalate tensions."] for i in range(4)}
+    src = ["拜登呼吁俄方缓和紧张局势。"] * 2
+    hyp = ["Biden called on Russia to relax. intense situation.", "Biden called on Russia to buy more wheat."]
+    others = {f"s{i}": ["Biden called on Russia to de-escalate tensions."] * 2 for i in range(4)}
     rows = flag(src, hyp, others=others)
-    assert {r["kind"] for r in rows} >= {"broken-sentence", "mistranslation"}
-    assert all(hyp[0][r["start"]:r["end"]] == r["text"] for r in rows)
+    assert {r["kind"] for r in rows if r["segment"] == 0} >= {"broken-sentence"}
+    wrong = [r for r in rows if r["kind"] == "mistranslation"]
+    assert [(r["segment"], r["text"], r["evidence"]["unsupported"]) for r in wrong] == \
+        [(1, "buy more wheat", {"others": ["buy", "wheat"]})]  # what no other system wrote
+    assert all(hyp[r["segment"]][r["start"]:r["end"]] == r["text"] for r in rows)
 
 
 def test_flag_command_misaligned_files(tmp_path, seed_hyp, capsys):

@@ -24,24 +24,18 @@ class _InterruptedFinalizer:
         sum(range(1000))  # the handler runs here, inside __del__, and its KeyboardInterrupt is discarded
 
 
-@pytest.fixture
-def sigint_restored():
+def test_check_raises_after_an_interrupt_a_finalizer_swallowed() -> None:
     before = signal.getsignal(signal.SIGINT)
-    yield
-    signal.signal(signal.SIGINT, before)
+    with interrupt.recorded():
+        interrupt.check()  # nothing pending
+        _InterruptedFinalizer()  # collected at once: the interrupt is raised and ignored inside __del__
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
+    interrupt.check()  # outside: nothing pending, the previous handler is back
+    assert signal.getsignal(signal.SIGINT) is before
 
 
-def test_check_raises_after_an_interrupt_a_finalizer_swallowed(sigint_restored) -> None:
-    interrupt.install()
-    interrupt.check()  # nothing pending
-    _InterruptedFinalizer()  # collected at once: the interrupt is raised and ignored inside __del__
-    with pytest.raises(KeyboardInterrupt):
-        interrupt.check()
-    interrupt.install()  # a new command starts clean
-    interrupt.check()
-
-
-def test_run_exits_130_and_does_not_record_the_stage(tmp_path: Path, monkeypatch, capsys, sigint_restored) -> None:
+def test_run_exits_130_and_does_not_record_the_stage(tmp_path: Path, monkeypatch, capsys) -> None:
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"""name: lost
 output: {tmp_path / 'run'}
@@ -63,3 +57,4 @@ significance: {{bootstrap: 0}}
     assert capsys.readouterr().err.endswith("mteval: interrupted\n")
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
     assert "translate" in manifest["stages"] and "score" not in manifest["stages"] and "finished" not in manifest
+    interrupt.check()  # the next command (or API call) in this process does not inherit the interrupt

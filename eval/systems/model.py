@@ -28,8 +28,8 @@ MODEL_OPTIONS: list[Option] = [
     Option("batch_size", "int", "Segments per batch (batches are sorted by length).", default=16, example=8),
     Option("device", "str", "Where to run the model.", default="auto", example="cpu",
            choices=("auto", "cpu", "cuda")),
-    Option("threads", "int", "CPU threads (torch's, or CTranslate2's intra_threads; default: the library's "
-           "choice).", default=None, example=2),
+    Option("threads", "int", "CPU threads: torch's; for ct2 on CPU that many CTranslate2 workers, each batch split "
+           "among them (default: torch's choice; ct2: the CPU count).", default=None, example=2),
 ]
 """Keys shared by the model backends."""
 
