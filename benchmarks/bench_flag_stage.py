@@ -3,13 +3,16 @@
     .venv/bin/python benchmarks/bench_flag_stage.py [--output /tmp/wt-flagstage]
 
 Runs the translate (file outputs), score and flag stages into a scratch run folder and reports the wall time of
-score and flag, their ratio (target: flag ≤ score), the size of flags.jsonl (target < 10 MB) and the most major
-flags per segment of any corpus × system (target ≤ 1).
+score and flag, their ratio (target: flag ≤ score), the size of flags.jsonl (target < 10 MB), the most major
+flags per segment of any corpus × system (target ≤ 1), and per system the share of segments with a major flag
+(against reference A) next to the share the WMT22 MQM experts scored −5 or lower (at least one major error, or
+five minor ones): how the volume fitted on newstest2021 transfers to another year's systems and annotation.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -24,6 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import load_report
 
 CONFIG = Path(__file__).resolve().parent.parent / "configs/wmt22-zhen.yaml"
+MQM = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-wmt22-zhen/segment-scores.tsv"
+
+
+def expert_major_share() -> dict[str, float]:
+    """Per system: share of segments whose WMT22 MQM score is −5 or lower."""
+    scores: dict[str, list[float]] = {}
+    with MQM.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["score"] not in ("", "None"):
+                scores.setdefault(row["system"], []).append(float(row["score"]))
+    return {s: sum(x <= -5 for x in v) / len(v) for s, v in scores.items()}
 
 
 def main() -> None:
@@ -48,6 +62,16 @@ def main() -> None:
           f"(target ≤ 1)")
     print(f"flags.jsonl {path.stat().st_size / 1e6:.1f} MB (target < 10 MB), {len(rows)} flags, "
           f"{sum(majors.values())} major; most major flags per segment of a corpus × system {worst:.2f} (target ≤ 1)")
+    flagged = {}
+    for r in rows:
+        if r["severity"] == "major" and r["corpus"] == "wmt22-refA":
+            flagged.setdefault(r["system"], set()).add(r["segment"])
+    experts = expert_major_share()
+    print("segments with a major flag (reference A) / with MQM ≤ −5 (WMT22 experts):")
+    for system in sorted(flagged):
+        ours = len(flagged[system]) / segments
+        if system in experts:
+            print(f"  {system:20s} {ours:.3f} / {experts[system]:.3f} = {ours / experts[system]:.2f}")
 
 
 if __name__ == "__main__":
