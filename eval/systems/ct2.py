@@ -9,8 +9,9 @@ version, written to a temporary folder and renamed into place. Weights are quant
 
 On CPU, `threads` are CTranslate2 workers (`inter_threads`, one thread each): a batch is split into equal
 sub-batches, length-sorted by CTranslate2, that run in parallel. For models of this size that is about twice as
-fast as the threads sharing each matrix product (`intra_threads`), which spends its time synchronising (and, for
-decoder-only models, feeds the longer prompts of a mixed batch step by step through the full output layer).
+fast as the threads sharing each matrix product (`intra_threads`), which costs more CPU time for the same work
+(and, for decoder-only models, feeds the longer prompts of a mixed batch step by step through the full output
+layer).
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class CT2Backend(ModelBackend):
         device = self.device()
         kwargs = {"device": device, "compute_type": self.spec["compute_type"]}
         if device == "cpu":
-            self.workers = self.spec["threads"] or os.cpu_count() or 1
+            self.workers = self.spec["threads"] or len(os.sched_getaffinity(0))
             kwargs |= {"inter_threads": self.workers, "intra_threads": 1}
         else:
             kwargs["intra_threads"] = self.spec["threads"] or 0
