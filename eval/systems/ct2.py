@@ -7,11 +7,11 @@ transformers checkpoint (a local folder, a hub id in the local cache, or a GGUF 
 `~/.cache/mteval/ct2/<key>` (`MTEVAL_CT2_CACHE`), keyed by the weights' content hash and the CTranslate2
 version, written to a temporary folder and renamed into place. Weights are quantized to `compute_type` on load.
 
-On CPU, `threads` are CTranslate2 workers (`inter_threads`, one thread each): a batch is split into equal
-sub-batches, length-sorted by CTranslate2, that run in parallel. For models of this size that is about twice as
-fast as the threads sharing each matrix product (`intra_threads`), which costs more CPU time for the same work
-(and, for decoder-only models, feeds the longer prompts of a mixed batch step by step through the full output
-layer).
+On CPU, `threads` are CTranslate2 workers (`inter_threads`, one thread each, sharing the weights): a batch is
+split into equal sub-batches, length-sorted by CTranslate2, that run in parallel. For models of this size that is
+about twice as fast as the threads sharing each matrix product (`intra_threads`), which costs more CPU time for
+the same work (and, for decoder-only models, feeds the longer prompts of a mixed batch step by step through the
+full output layer).
 """
 
 from __future__ import annotations
