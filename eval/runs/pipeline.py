@@ -249,7 +249,7 @@ def flag(ctx: RunContext) -> None:
     rows: list[dict[str, Any]] = []
     names = [d.name for d in detectors]
     with metric_cache(ctx) as cache:
-        for name, corpus in ctx.corpora.items():
+        for k, (name, corpus) in enumerate(ctx.corpora.items()):
             hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
             fed = _metric_detectors(ctx, corpus, cache)  # these replace the same detectors listed in `flags:`
             fed_names = {d.name for d in fed}
@@ -259,11 +259,13 @@ def flag(ctx: RunContext) -> None:
             tasks = [(build_segments(corpus.sources, lines, corpus.references,
                                      {other: out for other, out in hyps.items() if other != system},
                                      corpus.src_lang, corpus.tgt_lang), dets) for system, lines in hyps.items()]
-            # The first system in this process: its work fills the detectors' caches (dictionaries, per-source
-            # alignment keys, lemmas of every output) that the workers forked for the other systems inherit.
-            # Detectors fed by a model's metric stay in this process.
-            results = itertools.chain((flag_segments(*t) for t in tasks[:1]),
-                                      fork_map(flag_segments, tasks[1:], 1 if fed else None))
+            # The first system of the first corpus in this process: its work fills the detectors' caches
+            # (dictionaries, per-source alignment keys, lemmas of every output) that the workers forked for the
+            # other systems inherit; later corpora reuse them and fork every system. Detectors fed by a model's
+            # metric stay in this process.
+            warm = tasks[:1] if k == 0 else []
+            results = itertools.chain((flag_segments(*t) for t in warm),
+                                      fork_map(flag_segments, tasks[len(warm):], 1 if fed else None))
             with progress.bar(f"flag: {name}", len(hyps) * len(corpus)) as advance:
                 for system, flags in zip(hyps, results):
                     found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
