@@ -67,8 +67,13 @@ def check_config(spec: dict[str, Any], loc: Located) -> None:
 
 def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) -> list[Flag]:
     """All flags of all detectors with their calibrated confidence, sorted by segment and offset; a generic
-    mistranslation flag that specific flags cover is dropped (`overlap.py`)."""
-    flags = drop_covered(calibrate([f for det in detectors for f in det.run(segments)]))
+    mistranslation flag that specific flags or approved spans cover is dropped (`overlap.py`)."""
+    approved: dict[int, list[tuple[int, int]]] = {}
+    for seg in segments:
+        spans = [span for det in detectors if seg.hypothesis and det.applies(seg) for span in det.approved(seg)]
+        if spans:
+            approved[seg.index] = spans
+    flags = drop_covered(calibrate([f for det in detectors for f in det.run(segments)]), approved)
     return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
 
 

@@ -83,6 +83,11 @@ class Detector:
         """Flags of a batch of segments (batched detectors, e.g. embeddings, override this)."""
         return [f for seg in segments if seg.hypothesis and self.applies(seg) for f in self.detect(seg)]
 
+    def approved(self, segment: Segment) -> list[tuple[int, int]]:
+        """Spans of the hypothesis this detector's evidence confirms as right (the glossary's allowed forms): no
+        generic flag stays on them (`overlap.py`)."""
+        return []
+
 
 def format_flag(row: dict[str, Any]) -> str:
     """One flag (a flags.jsonl row or `Flag.to_dict()`) as a line of text."""

@@ -52,6 +52,12 @@ def _norm(text: str) -> str:
     return _NORM_RE.sub(" ", text.lower().replace("’", "'"))
 
 
+def _form_re(form: str) -> re.Pattern:
+    """An allowed form as it may appear in the output: any case, hyphens or spaces between its words, ' or ’."""
+    parts = [re.escape(w).replace("'", "['’]") for w in _norm(form).split()]
+    return re.compile(r"[\s\-‐–]+".join(parts), re.IGNORECASE)
+
+
 def _trigrams(text: str) -> set[str]:
     t = re.sub(r"[^a-z0-9]+", " ", text.lower())
     return {t[i:i + 3] for i in range(len(t) - 2)}
@@ -92,17 +98,29 @@ class Glossary(Detector):
     def applies(self, segment: Segment) -> bool:
         return bool(self.terms)
 
-    def detect(self, segment: Segment) -> list[Flag]:
-        source, hyp = segment.source, _norm(segment.hypothesis)
+    def _found(self, source: str) -> list[tuple[Term, int]]:
+        """The glossary terms in `source` and where (longest first; a shorter term inside a longer one is not
+        counted again)."""
         covered = [False] * len(source)
-        flags = []
+        out = []
         for term in self.terms:
             at = source.find(term.source)
             while at >= 0 and any(covered[at:at + len(term.source)]):
                 at = source.find(term.source, at + 1)
-            if at < 0:
-                continue
-            covered[at:at + len(term.source)] = [True] * len(term.source)
+            if at >= 0:
+                covered[at:at + len(term.source)] = [True] * len(term.source)
+                out.append((term, at))
+        return out
+
+    def approved(self, segment: Segment) -> list[tuple[int, int]]:
+        """Where the output uses an allowed form of a term its source has."""
+        return [(m.start(), m.end()) for term, _ in self._found(segment.source) for form in term.targets
+                for m in _form_re(form).finditer(segment.hypothesis)] if self.terms else []
+
+    def detect(self, segment: Segment) -> list[Flag]:
+        hyp = _norm(segment.hypothesis)
+        flags = []
+        for term, at in self._found(segment.source):
             if any(_norm(form) in hyp for form in term.targets):
                 continue
             start, end, score = max((closest_window(segment.hypothesis, f) for f in term.targets), key=lambda w: w[2])
