@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 FAULT = os.environ.get("MTEVAL_FAULT")
@@ -18,6 +19,10 @@ LOG = os.environ.get("MTEVAL_FAULT_LOG")
 
 
 def _install() -> None:
+    # Site customisation runs before `python -m` puts the working directory on sys.path: put it there first, so
+    # that the package patched here is the one the command runs (a copy under test, e.g. benchmarks/mutations.py's,
+    # rather than an installed one).
+    sys.path.insert(0, os.getcwd())
     from mteval import textio
     from mteval.runs import pipeline
     from mteval.systems.model import ModelBackend
