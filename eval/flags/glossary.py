@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..errors import ConfigError
 from ..textio import read_text
@@ -52,6 +53,7 @@ def _norm(text: str) -> str:
     return _NORM_RE.sub(" ", text.lower().replace("’", "'"))
 
 
+@lru_cache(maxsize=4096)
 def _form_re(form: str) -> re.Pattern:
     """An allowed form as it may appear in the output: any case, hyphens or spaces between its words, ' or ’."""
     parts = [re.escape(w).replace("'", "['’]") for w in _norm(form).split()]
@@ -115,13 +117,12 @@ class Glossary(Detector):
     def approved(self, segment: Segment) -> list[tuple[int, int]]:
         """Where the output uses an allowed form of a term its source has."""
         return [(m.start(), m.end()) for term, _ in self._found(segment.source) for form in term.targets
-                for m in _form_re(form).finditer(segment.hypothesis)] if self.terms else []
+                for m in _form_re(form).finditer(segment.hypothesis)]
 
     def detect(self, segment: Segment) -> list[Flag]:
-        hyp = _norm(segment.hypothesis)
         flags = []
         for term, at in self._found(segment.source):
-            if any(_norm(form) in hyp for form in term.targets):
+            if any(_form_re(form).search(segment.hypothesis) for form in term.targets):
                 continue
             start, end, score = max((closest_window(segment.hypothesis, f) for f in term.targets), key=lambda w: w[2])
             if score < 0.5:

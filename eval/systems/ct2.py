@@ -246,9 +246,9 @@ class CT2Backend(ModelBackend):
         marker = "\x00"
         head = prompt.render(self.tokenizer, marker).split(marker)[0]
         cap = len(self.tokenizer(head, add_special_tokens=not prompt.chat)["input_ids"]) - 1  # the last may merge
-        first = prompts[0]
+        first, shortest = prompts[0], min(len(p) for p in prompts)
         n = 0
-        while n < cap and n < min(len(p) for p in prompts) - 1 and all(p[n] == first[n] for p in prompts):
+        while n < cap and n < shortest - 1 and all(p[n] == first[n] for p in prompts):
             n += 1
         return n if n >= 8 else 0
 
