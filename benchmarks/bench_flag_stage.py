@@ -12,7 +12,6 @@ five minor ones): how the volume fitted on newstest2021 transfers to another yea
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 import mteval
+from mteval.metrics.human import read_human
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import load_report
@@ -33,10 +33,8 @@ MQM = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-wmt22-zhe
 def expert_major_share() -> dict[str, float]:
     """Per system: share of segments whose WMT22 MQM score is −5 or lower."""
     scores: dict[str, list[float]] = {}
-    with MQM.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            if row["score"] not in ("", "None"):
-                scores.setdefault(row["system"], []).append(float(row["score"]))
+    for (system, _), (score, _raw) in read_human(MQM).segment.items():
+        scores.setdefault(system, []).append(score)
     return {s: sum(x <= -5 for x in v) / len(v) for s, v in scores.items()}
 
 

@@ -81,8 +81,8 @@ def main() -> None:
 def optional(gold: str, n: int) -> None:
     """Model load and per-segment wall/CPU time of each optional detector on the first `n` MT outputs (both cores:
     the models use them), after one warm-up segment."""
-    segments = [s for s, r in zip(segments_for(load_gold(gold), "reference-free"), load_gold(gold))
-                if not r.is_reference][:n + 1]
+    rows = load_gold(gold)
+    segments = [s for s, r in zip(segments_for(rows, "reference-free"), rows) if not r.is_reference][:n + 1]
     for name in ("embedding", "surprisal"):
         with load_report(f"optional detector {name}", cores=2):
             (det,) = make_detectors([name])
