@@ -13,6 +13,9 @@ held-out half (`bench_flags_quality.py` reports it). For each evidence mode of t
 3. the grid point with the best character F1 on dev, all default detectors together, among those whose share of
    rows with a major flag is within 10% of the experts' (else among all; reference-free: among those whose
    precision is at least 0.3).
+4. the minimum confidence of a flag: the highest of `MIN_CONFIDENCE` whose dev F1 (all default detectors) is at
+   least `1 - F1_TOLERANCE` of the F1 with no minimum (few flags, none an expert is more likely not to mark, when
+   that costs no accuracy).
 Then the confidence of each rule detector's kind and severity: the share of its flags an expert span overlaps.
 """
 
@@ -39,6 +42,8 @@ VOLUME_TOLERANCE = 0.1
 THRESHOLDS = {"reference-free": (0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4)}
 DEFAULT_THRESHOLDS = (0.16, 0.2, 0.24, 0.28)
 GAPS = (1, 3, 5)
+MIN_CONFIDENCE = (0.0, 0.3, 0.4, 0.5)
+F1_TOLERANCE = 0.01
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15) -> np.ndarray:
@@ -90,6 +95,20 @@ def fit_point(rows, segs, data, mode, w, rule_flags, expert_major):
     return evaluate(rows, flags(tau) + rule_flags)["char"], share(tau)
 
 
+def min_confidence(rows, segs, data, mode, w, rule_flags, f1: float) -> float:
+    """The highest `MIN_CONFIDENCE` whose dev F1 is within `F1_TOLERANCE` of `f1` (the F1 with no minimum)."""
+    cands = [support.candidates(seg, mode, w, ws, x) if ws else [] for seg, (ws, x) in zip(segs, data)]
+    best = 0.0
+    for floor in MIN_CONFIDENCE:
+        w["min_confidence"] = floor
+        flags = [f for seg, cs, (ws, _) in zip(segs, cands, data) for f in support.make_flags(seg, mode, w, cs, ws)]
+        char = evaluate(rows, flags + rule_flags)["char"]
+        print(f"  {mode} minimum confidence {floor:.1f}: F1={char['f1']:.3f}, {len(flags)} flags", file=sys.stderr)
+        if char["f1"] >= (1 - F1_TOLERANCE) * f1:
+            best = floor
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--gold", default=str(GOLD))
@@ -126,7 +145,7 @@ def main() -> None:
         results = []
         for t in THRESHOLDS.get(mode, DEFAULT_THRESHOLDS):
             for gap in GAPS:
-                w = {"error": w_err, "major": w_major, "threshold": t, "gap": gap}
+                w = {"error": w_err, "major": w_major, "threshold": t, "gap": gap, "min_confidence": 0.0}
                 char, share = fit_point(rows, segs, data, mode, w, rule_flags, expert_major)
                 results.append((char, share, w))
                 print(f"  {mode} threshold {t:.2f} gap {gap}: P={char['precision']:.3f} R={char['recall']:.3f} "
@@ -135,10 +154,12 @@ def main() -> None:
         calibrated = [r for r in feasible if abs(r[1] - expert_major) <= VOLUME_TOLERANCE * expert_major]
         char, share, w = (max(calibrated or feasible, key=lambda r: r[0]["f1"]) if feasible
                           else max(results, key=lambda r: r[0]["precision"]))
+        w["min_confidence"] = min_confidence(rows, segs, data, mode, w, rule_flags, char["f1"])
         table[mode] = {"threshold": w["threshold"], "gap": w["gap"], "major_threshold": round(w["major_threshold"], 2),
+                       "min_confidence": w["min_confidence"],
                        **{k: [round(float(v), 4) for v in w[k]] for k in ("error", "major", "confidence", "severity")}}
         print(f"{mode:20s} dev: threshold {w['threshold']:.2f}, gap {w['gap']}, major threshold "
-              f"{w['major_threshold']:.2f} (rows with a major flag {share:.3f}, experts {expert_major:.3f}); "
+              f"{w['major_threshold']:.2f}, minimum confidence {w['min_confidence']:.1f} (rows with a major flag {share:.3f}, experts {expert_major:.3f}); "
               f"all default detectors P={char['precision']:.3f} R={char['recall']:.3f} F1={char['f1']:.3f}",
               file=sys.stderr)
     out = {"features": list(support.FEATURES), "span_features": list(support.SPAN_FEATURES),

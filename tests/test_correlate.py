@@ -325,13 +325,14 @@ HYPS = {"a": ["Putin spoke with Biden on the 14th.", "US President Biden visited
 
 
 def _flag_penalties(system: str, others: dict | None) -> list[float]:
-    """−Σ severity weight × confidence per segment, from the flags `mteval.flag` reports (dicts, confidence
-    rounded to 3 decimals)."""
-    import mteval
+    """−Σ severity weight × confidence per segment, from the flags of the default detectors with every candidate of
+    the learned one (no minimum confidence)."""
+    from mteval.flags import build_segments, flag_segments, make_detectors
 
     out = [0.0] * len(SRC)
-    for row in mteval.flag(SRC, HYPS[system], REF, others=others):
-        out[row["segment"]] -= {"major": 5, "minor": 1}[row["severity"]] * row["confidence"]
+    segments = build_segments(SRC, HYPS[system], REF, others)
+    for f in flag_segments(segments, make_detectors(None, {"min_confidence": 0.0})):
+        out[f.segment] -= {"major": 5, "minor": 1}[f.severity] * f.confidence
     return out
 
 

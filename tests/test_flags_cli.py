@@ -53,8 +53,8 @@ SEED_MAJORS = ("relax. intense situation", "Stable and predictable collaborative
 
 def test_seed_flags_few_and_right(seed_hyp, capsys):
     """The seed MT with its reference and glossary: the three real errors major, no rule-detector major on a clean
-    sentence, every flag with a confidence. (The issue's ≤ 12 flags in all and no learned major on a clean
-    sentence are not reached: see docs/quickstart.md.)"""
+    sentence, at most 12 flags, every flag with a confidence. (No learned major on a clean sentence is not
+    reached: see docs/quickstart.md.)"""
     main(["flag", "--src", str(SEED / "source.zh"), "--hyp", str(seed_hyp), "--ref", str(SEED / "reference.en"),
           "--glossary", str(SEED / "glossary.tsv")])
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -62,6 +62,7 @@ def test_seed_flags_few_and_right(seed_hyp, capsys):
     assert all(any(r["text"] == text for r in majors) for text in SEED_MAJORS)
     assert rule_major_segments(rows) == BROKEN
     assert all(0 < r["confidence"] <= 1 for r in rows)
+    assert len(rows) <= 12
 
 
 def test_flag_document_level_without_reference(capsys):
@@ -143,6 +144,26 @@ def test_run_writes_flags_and_flags_command_lists_them(tmp_path, monkeypatch, ca
     assert capsys.readouterr().out == ""
     assert main(["flags", str(tmp_path)]) == 2
     assert "flags.jsonl: not found" in capsys.readouterr().err
+
+
+def test_run_flags_only_the_listed_corpora(tmp_path, monkeypatch, capsys):
+    """`flags.corpora`: the flag stage skips the other corpora (e.g. the same outputs scored against other
+    references); a name that is no corpus is a config error."""
+    monkeypatch.chdir(ROOT)
+    config = tmp_path / "two.yaml"
+    config.write_text(SEED_CONFIG.replace(
+        "corpora:\n", "corpora:\n  - {name: copy, source: corpora/xinhua-2021-04-13/source.zh, "
+                       "references: [corpora/xinhua-2021-04-13/reference.en]}\n", 1)
+        .replace("flags: {glossary:", "flags: {corpora: [copy], glossary:"), encoding="utf-8")
+    out = tmp_path / "two"
+    assert main(["run", str(config), "--set", f"output={out}"]) == 0
+    rows = [json.loads(line) for line in (out / "flags.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows and {r["corpus"] for r in rows} == {"copy"}
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["flags"]["corpora"] == ["copy"]
+    capsys.readouterr()
+    assert main(["run", str(config), "--set", f"output={tmp_path / 'bad'}", "--set", "flags.corpora=[nope]"]) == 2
+    assert "flags.corpora.0: no corpus named 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_run_with_unknown_detector_fails_before_writing(tmp_path, monkeypatch, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from mteval.errors import ConfigError
 from mteval.flags import DEFAULT_DETECTORS, DETECTORS, Segment, build_segments, flag_segments, make_detectors
+from mteval.flags import support
 from mteval.flags.numbers import chinese_values, source_numbers
 
 from .conftest import ROOT
@@ -143,16 +144,32 @@ def test_glossary_bad_line(tmp_path):
         make_detectors(["glossary"], {"glossary": str(bad)})
 
 
-def test_mistranslation_with_a_reference_true_and_false():
-    ref = ("Biden voiced concern over the military build-up in Crimea and along the border, and called on Russia "
-           "to de-escalate tensions.")
+CRIMEA_REF = ("Biden voiced concern over the military build-up in Crimea and along the border, and called on Russia "
+              "to de-escalate tensions.")
+CRIMEA_SRC = "拜登对俄罗斯在克里米亚和俄乌边境的军力集结表示关切，呼吁俄方缓和紧张局势。"
+
+
+def test_mistranslation_with_a_reference_true_and_false(monkeypatch):
+    monkeypatch.setitem(support.weights()["reference"], "min_confidence", 0.0)  # the candidate has confidence 0.48
     hyp = ("Biden voiced concern over the military build-up in Crimea and along the border, and called on Russia "
            "to relax intense situation.")
-    src = "拜登对俄罗斯在克里米亚和俄乌边境的军力集结表示关切，呼吁俄方缓和紧张局势。"
-    flags = run("mistranslation", hyp, src=src, refs=[ref])
+    flags = run("mistranslation", hyp, src=CRIMEA_SRC, refs=[CRIMEA_REF])
     assert [f.text for f in flags] == ["relax intense situation"]
     assert all(f.kind == "mistranslation" and 0 < f.confidence < 1 for f in flags)
-    assert run("mistranslation", ref, src=src, refs=[ref]) == []
+    assert run("mistranslation", CRIMEA_REF, src=CRIMEA_SRC, refs=[CRIMEA_REF]) == []
+
+
+def test_mistranslation_below_the_minimum_confidence_is_not_flagged(monkeypatch):
+    """With references the fitted floor is 0.5: a candidate an expert is more likely not to mark is no flag."""
+    hyp = ("Biden voiced concern over the wheat harvest in Crimea and along the border, and called on Russia "
+           "to relax intense situation.")
+    assert support.weights()["reference"]["min_confidence"] == 0.5
+    shipped = run("mistranslation", hyp, src=CRIMEA_SRC, refs=[CRIMEA_REF])
+    assert [(f.text, f.severity) for f in shipped] == [("relax intense situation", "major")]
+    monkeypatch.setitem(support.weights()["reference"], "min_confidence", 0.0)
+    every = run("mistranslation", hyp, src=CRIMEA_SRC, refs=[CRIMEA_REF])
+    assert [f.text for f in every] == ["wheat harvest", "relax intense situation"]
+    assert every[0].confidence < 0.5 <= every[1].confidence
 
 
 def test_mistranslation_with_other_systems_true_and_false():
@@ -196,7 +213,8 @@ def test_mistranslation_evidence_agrees_with_the_label_on_wmt22(shared):
             assert word in f.text
             assert 2 * sum(supported_by(lemma(word), o) for o in other_lemmas) <= len(other_lemmas)
         assert f.severity == "minor" or f.confidence >= 0.5
-    assert any(f.severity == "major" for f in flags) and any(f.severity == "minor" for f in flags)
+        assert f.confidence >= support.weights()[f.evidence["mode"]]["min_confidence"]
+    assert any(f.severity == "major" for f in flags)
 
 
 def test_wrong_entity_true_and_false():

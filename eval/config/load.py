@@ -35,6 +35,8 @@ FLAGS_OPTIONS = [
            "`surprisal`; see `mteval flag --help`).", default=None, example=["broken-sentence", "number", "mistranslation"]),
     Option("glossary", "str", "Glossary TSV for the `glossary` detector: source term, tab, allowed forms split by bars.",
            default=None, example="corpora/xinhua-2021-04-13/glossary.tsv"),
+    Option("corpora", "list[str]", "Only flag these corpora (default: all); e.g. one of several corpora that score the "
+           "same outputs against different references.", default=None, example=["wmt22-refAB"]),
 ]
 
 TOP_OPTIONS = [
@@ -325,6 +327,9 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
         for name in system["corpora"] or []:
             if name not in corpus_names:
                 raise loc.error(("systems", i, "corpora"), f"no corpus named {name!r}")
+    for i, name in enumerate((data["flags"] or {}).get("corpora") or []):
+        if name not in corpus_names:
+            raise loc.error(("flags", "corpora", i), f"no corpus named {name!r}")
     data["metrics"] = _check_metrics(data["metrics"], loc, METRICS)
     from ..metrics.significance import Settings
 

@@ -13,7 +13,9 @@ which writes `flag_weights.json`.
 Evidence agrees with the label: a phrase is flagged only when it holds a content word its evidence does not
 support — no reference has its lemma, at most half of the other systems wrote it, or (with neither) it renders no
 source word — and the flag names those words (`evidence.unsupported`, the message); the phrase's other words are
-context. A flag is major only when its confidence is at least 0.5."""
+context. A flag is major only when its confidence is at least 0.5. A candidate below the mode's fitted minimum
+confidence is not flagged at all: with references, the candidates an expert is more likely not to mark add flags
+but no character F1 (`fit_flags.py` keeps the highest floor that costs at most 1% of development F1)."""
 
 from __future__ import annotations
 
@@ -52,8 +54,9 @@ WEIGHTS_FILE = Path(__file__).with_name("flag_weights.json")
 def weights() -> dict[str, dict]:
     """Fitted weights per evidence mode: word-level `error` and `major` (P(major | error)) weights over `FEATURES`,
     the word `threshold` and bridging `gap` of a candidate phrase, span-level `confidence` and `severity` weights over
-    `SPAN_FEATURES` (severity: plus the logit of the words' mean P(major | error)) and `major_threshold` on the span's
-    P(major | error). Written by `benchmarks/fit_flags.py`."""
+    `SPAN_FEATURES` (severity: plus the logit of the words' mean P(major | error)), `major_threshold` on the span's
+    P(major | error) and `min_confidence`, the confidence below which a candidate is not flagged. Written by
+    `benchmarks/fit_flags.py`."""
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     if data["features"] != list(FEATURES):
         raise RuntimeError(f"{WEIGHTS_FILE}: fitted for other features; re-run benchmarks/fit_flags.py")
@@ -275,23 +278,36 @@ def confidence_and_major(c: Candidate, w: dict) -> tuple[float, float]:
     return conf, float(_sigmoid(np.append(c.features, _logit(c.p_major_word)) @ w["severity"]))
 
 
-_WHAT = {"reference": "not in the reference", "others": "written by at most half of the other systems",
-         "source": "no source word translates as"}
+_WHY = {frozenset({"reference"}): "not in the reference",
+        frozenset({"others"}): "written by at most half of the other systems",
+        frozenset({"reference", "others"}): "not in the reference and written by at most half of the other systems",
+        frozenset({"source"}): "no source word translates as"}
 
 
 def message(c: Candidate) -> str:
-    """What is wrong, in a translator's words: the span's words each kind of evidence does not support."""
-    parts = [f"{_WHAT[k]}: {', '.join(repr(t) for t in dict.fromkeys(v))}" if k != "source"
-             else f"{_WHAT[k]} {', '.join(repr(t) for t in dict.fromkeys(v))}" for k, v in c.unsupported.items()]
+    """What is wrong, in a translator's words: the span's words each kind of evidence does not support, each word
+    named once (under every reason that applies to it)."""
+    reasons: dict[str, set[str]] = {}
+    for kind, found in c.unsupported.items():
+        for word in found:
+            reasons.setdefault(word, set()).add(kind)
+    groups: dict[frozenset[str], list[str]] = {}
+    for word, kinds in reasons.items():
+        groups.setdefault(frozenset(kinds), []).append(word)
+    parts = [f"{_WHY[k]}{' ' if 'source' in k else ': '}{', '.join(repr(w) for w in ws)}"
+             for k, ws in sorted(groups.items(), key=lambda kv: -len(kv[0]))]
     return "likely mistranslation; " + "; ".join(parts)
 
 
 def make_flags(segment: Segment, mode: str, w: dict, cands: Sequence[Candidate], ws: Sequence[tuple[int, int, str]]
                ) -> list[Flag]:
-    """The candidates as flags: confidence and severity from the mode's weights `w`."""
+    """The candidates as flags: confidence and severity from the mode's weights `w`; a candidate whose confidence
+    is below the mode's `min_confidence` is not flagged."""
     flags = []
     for c in cands:
         conf, p_major = confidence_and_major(c, w)
+        if conf < w["min_confidence"]:
+            continue
         major = conf >= 0.5 and p_major >= w["major_threshold"]
         flags.append(segment.flag(ws[c.first][0], ws[c.last][1], "major" if major else "minor", "mistranslation",
                                   message(c), confidence=conf, mode=mode, p_major=round(p_major, 3),
@@ -302,7 +318,9 @@ def make_flags(segment: Segment, mode: str, w: dict, cands: Sequence[Candidate],
 @DETECTORS.register("mistranslation")
 class Mistranslation(Detector):
     """Phrases no evidence supports (source by dictionary, references, other systems), by a learned model; major when
-    the calibrated confidence is at least 0.5 and P(major | error) passes the threshold fitted on MQM volumes."""
+    the calibrated confidence is at least 0.5 and P(major | error) passes the threshold fitted on MQM volumes.
+    Option `min_confidence` replaces the mode's fitted floor (flags-mqm: 0, every candidate counts by its
+    confidence)."""
 
     name = "mistranslation"
     kinds = ("mistranslation",)
@@ -311,5 +329,7 @@ class Mistranslation(Detector):
     def detect(self, segment: Segment) -> list[Flag]:
         mode = mode_of(segment)
         w = weights()[mode]
+        if self.options.get("min_confidence") is not None:  # e.g. flags-mqm, which weights every candidate
+            w = {**w, "min_confidence": self.options["min_confidence"]}
         ws, x = word_features(segment, mode)
         return make_flags(segment, mode, w, candidates(segment, mode, w, ws, x) if ws else [], ws)

@@ -18,6 +18,9 @@ from ..errors import MetricError
 from .base import METRICS, SegmentMetric
 
 SEVERITY_WEIGHTS = {"major": 5.0, "minor": 1.0}
+# An expected penalty: every candidate of the learned detector counts by its confidence, also those below the
+# floor under which the flag stage writes none.
+MIN_CONFIDENCE = {"min_confidence": 0.0}
 
 
 def penalties(flags, segments: int) -> np.ndarray:
@@ -65,7 +68,7 @@ class FlagsMqm(SegmentMetric):
         if sources is None:
             raise MetricError("flags-mqm needs the source segments (`mteval score --src`, a run, or `sources=`)")
         segments = build_segments(sources, hypotheses, references, others, self.config["src_lang"], self.tgt_lang)
-        return penalties(flag_segments(segments, make_detectors(self.detector_names)), len(hypotheses))
+        return penalties(flag_segments(segments, make_detectors(self.detector_names, MIN_CONFIDENCE)), len(hypotheses))
 
     def segment_scores(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                        sources: Sequence[str] | None = None) -> np.ndarray:

@@ -240,7 +240,7 @@ def score(ctx: RunContext) -> None:
 
 def flag(ctx: RunContext) -> None:
     """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
-    consensus evidence, its references the reference evidence)."""
+    consensus evidence, its references the reference evidence); only the corpora `flags.corpora` lists, if any."""
     from ..flags import build_segments, flag_segments, make_detectors
     from ..parallel import fork_map
 
@@ -249,7 +249,9 @@ def flag(ctx: RunContext) -> None:
     rows: list[dict[str, Any]] = []
     names = [d.name for d in detectors]
     with metric_cache(ctx) as cache:
-        for k, (name, corpus) in enumerate(ctx.corpora.items()):
+        chosen = spec.get("corpora")
+        flagged = [(name, corpus) for name, corpus in ctx.corpora.items() if chosen is None or name in chosen]
+        for k, (name, corpus) in enumerate(flagged):
             hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
             fed = _metric_detectors(ctx, corpus, cache)  # these replace the same detectors listed in `flags:`
             fed_names = {d.name for d in fed}
@@ -278,7 +280,7 @@ def flag(ctx: RunContext) -> None:
             rows.extend(found)
     atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)})
     ctx.manifest["flags"] = {"detectors": names, "glossary": spec.get("glossary"),
-                             "flags": len(rows)}
+                             "corpora": [name for name, _ in flagged], "flags": len(rows)}
 
 
 def _metric_detectors(ctx: RunContext, corpus: Corpus, cache: Any) -> list[Any]:
