@@ -1,11 +1,11 @@
 """The flag stage of `configs/wmt22-zhen.yaml` against its score stage (1,000 bootstrap resamples), same run.
 
-    .venv/bin/python benchmarks/bench_flag_stage.py [--output /tmp/wt-flagstage]
+    .venv/bin/python benchmarks/bench_flag_stage.py [--output /tmp/wt-flagstage] [--all-corpora]
 
 Runs the translate (file outputs), score and flag stages into a scratch run folder and reports the wall time of
 score and flag, their ratio (target: flag ≤ score), the size of flags.jsonl (target < 10 MB), the most major
-flags per segment of any corpus × system (target ≤ 1), and per system the share of segments with a major flag
-(against reference A) next to the share the WMT22 MQM experts scored −5 or lower (at least one major error, or
+flags per segment of any corpus × system (target ≤ 1), and per flagged corpus and system the share of segments
+with a major flag next to the share the WMT22 MQM experts scored −5 or lower (at least one major error, or
 five minor ones): how the volume fitted on newstest2021 transfers to another year's systems and annotation.
 """
 
@@ -41,8 +41,10 @@ def expert_major_share() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default=tempfile.mkdtemp(prefix="mteval-flagstage-"))
+    parser.add_argument("--all-corpora", action="store_true",
+                        help="flag all three corpora (refA, refB, refAB) instead of the config's `flags.corpora`")
     args = parser.parse_args()
-    overrides = [f"output={args.output}", "report=false"]
+    overrides = [f"output={args.output}", "report=false"] + (["flags.corpora=null"] if args.all_corpora else [])
     os.chdir(CONFIG.parent.parent)
     with load_report("flag stage", cores=2):
         mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
@@ -60,16 +62,17 @@ def main() -> None:
           f"(target ≤ 1)")
     print(f"flags.jsonl {path.stat().st_size / 1e6:.1f} MB (target < 10 MB), {len(rows)} flags, "
           f"{sum(majors.values())} major; most major flags per segment of a corpus × system {worst:.2f} (target ≤ 1)")
-    flagged = {}
+    flagged: dict[str, dict[str, set[int]]] = {}
     for r in rows:
-        if r["severity"] == "major" and r["corpus"] == "wmt22-refA":
-            flagged.setdefault(r["system"], set()).add(r["segment"])
+        if r["severity"] == "major":
+            flagged.setdefault(r["corpus"], {}).setdefault(r["system"], set()).add(r["segment"])
     experts = expert_major_share()
-    print("segments with a major flag (reference A) / with MQM ≤ −5 (WMT22 experts):")
-    for system in sorted(flagged):
-        ours = len(flagged[system]) / segments
-        if system in experts:
-            print(f"  {system:20s} {ours:.3f} / {experts[system]:.3f} = {ours / experts[system]:.2f}")
+    for corpus, systems in sorted(flagged.items()):
+        print(f"{corpus}: segments with a major flag / with MQM ≤ −5 (WMT22 experts):")
+        for system in sorted(systems):
+            ours = len(systems[system]) / segments
+            if system in experts:
+                print(f"  {system:20s} {ours:.3f} / {experts[system]:.3f} = {ours / experts[system]:.2f}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from .text import HAN_RE, STOPWORDS, lemma, words
 
 _GLOSS_WORD_RE = re.compile(r"[A-Za-z]+")
 _CLASSIFIER_RE = re.compile(r"CL:\S+|\b(?:old|variant|used in|surname|abbr\. for|see)\b.*", re.IGNORECASE)
-_PREFIX = 5
+PREFIX = 5
 # Days and months are dates (the number detector's), not names.
 _NOT_NAMES = frozenset(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "i"])
@@ -59,7 +59,7 @@ def keys(word: str) -> tuple[str, ...]:
     """Match keys of an English word: its lemma and, for 5+ letters, the lemma's first five letters; a capitalised
     adjective of nationality also gives its country's (Iranian → iran, Ukrainian → ukraine, Chinese → china)."""
     lem = lemma(word)
-    out = [lem, lem[:_PREFIX] + "…"] if len(lem) >= _PREFIX else [lem]
+    out = [lem, lem[:PREFIX] + "…"] if len(lem) >= PREFIX else [lem]
     if word[:1].isupper() and _DEMONYM_RE.search(lem):
         base = _DEMONYM_RE.sub("", lem)
         out += [base, base + "a", base + "e"]
@@ -134,7 +134,10 @@ def source_words(source: str) -> tuple[SourceWord, ...]:
 def transliterates(name: str, chinese: str) -> bool:
     """Whether an English name sounds like the pinyin of a Chinese word (Wesel ~ wei se er, Biden ~ bai deng)."""
     a, b = name.lower(), pinyin(chinese)
-    return bool(b) and SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+    if not b:
+        return False
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    return m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6 and m.ratio() >= 0.6  # cheap upper bounds first
 
 
 @dataclass

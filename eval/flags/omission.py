@@ -7,8 +7,10 @@ Dictionaries miss paraphrases, so a run counts only when the references or half 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .base import DETECTORS, Detector, Flag, Segment
-from .lexicon import align, gloss
+from .lexicon import PREFIX, align, gloss
 from .text import lemmas
 
 MIN_WORDS = 2
@@ -16,8 +18,15 @@ MIN_CHARS = 5
 MAJOR_CHARS = 10
 
 
-def _rendered_by(keys: frozenset[str], text_lemmas: set[str]) -> bool:
-    return any(k in text_lemmas or (k.endswith("…") and any(t.startswith(k[:-1]) for t in text_lemmas)) for k in keys)
+@lru_cache(maxsize=65536)
+def _vocabulary(text: str) -> frozenset[str]:
+    """The match keys a text offers: its lemmas and their first `PREFIX` letters + '…' (`lexicon.keys`)."""
+    found = lemmas(text)
+    return found | {t[:PREFIX] + "…" for t in found if len(t) >= PREFIX}
+
+
+def _rendered_by(keys: frozenset[str], vocabulary: frozenset[str]) -> bool:
+    return not keys.isdisjoint(vocabulary)
 
 
 @DETECTORS.register("omission")
@@ -41,7 +50,7 @@ class Omission(Detector):
                 runs[-1].append(k)
             else:
                 runs.append([k])
-        evidence = [lemmas(t) for t in [*segment.references, *segment.others.values()]]
+        evidence = [_vocabulary(t) for t in [*segment.references, *segment.others.values()]]
         flags = []
         for run in runs:
             chars = sum(len(a.src_words[k].text) for k in run)

@@ -90,6 +90,16 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values)
 
 
+def supported_matrix(tokens: Sequence[str], vocabularies: Sequence[frozenset[str]]) -> np.ndarray:
+    """`supported_by(token, vocabulary)` for every token (rows) and vocabulary (columns), as booleans (set
+    membership first; only hyphenated compounds need the parts)."""
+    m = np.array([[t in v for t in tokens] for v in vocabularies], bool).T.reshape(len(tokens), len(vocabularies))
+    for i, t in enumerate(tokens):
+        if "-" in t:
+            m[i] = [supported_by(t, v) for v in vocabularies]
+    return m
+
+
 def _dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
@@ -161,12 +171,12 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[list[str]], oth: list[li
         return out
 
     if refs:
-        x[:, c["ref"]] = [_mean([supported_by(s, r) for r in ref_sets]) for s in st]
+        x[:, c["ref"]] = supported_matrix(st, ref_sets).mean(axis=1)
         x[:, c["ref_bigram"]] = bigram_share([_ngram_sets(r)[0] for r in segment.references])
         x[:, c["ref_aligned"]] = np.mean([_aligned(st, r) for r in refs], axis=0)
     if oth:
         grams = [_ngram_sets(o) for o in segment.others.values()]
-        x[:, c["others"]] = np.array([[supported_by(s, o) for o in oth_sets] for s in st], float) @ quality
+        x[:, c["others"]] = supported_matrix(st, oth_sets) @ quality
         x[:, c["others_bigram"]] = bigram_share([g[0] for g in grams])
         x[:, c["others_trigram"]] = [_mean([t in g[1] for g in grams]) for t in
                                      (tuple(st[max(0, i - 1):i + 2]) for i in range(n))]
@@ -206,8 +216,7 @@ def unsupported(segment: Segment, mode: str, ws: Sequence[tuple[int, int, str]],
         out["reference"] = content & np.array([not supported_by(s, ref) for s in st], bool)
     if mode in ("consensus", "reference+consensus"):
         others = [lemmas(o) for o in segment.others.values()]
-        out["others"] = content & np.array([2 * sum(supported_by(s, o) for o in others) <= len(others) for s in st],
-                                           bool)
+        out["others"] = content & (2 * supported_matrix(st, others).sum(axis=1) <= len(others))
     return out
 
 
@@ -279,8 +288,8 @@ def confidence_and_major(c: Candidate, w: dict) -> tuple[float, float]:
 
 
 _WHY = {frozenset({"reference"}): "not in the reference",
-        frozenset({"others"}): "written by at most half of the other systems",
-        frozenset({"reference", "others"}): "not in the reference and written by at most half of the other systems",
+        frozenset({"others"}): "not in most other systems",  # written by at most half of them
+        frozenset({"reference", "others"}): "not in the reference or most other systems",
         frozenset({"source"}): "no source word translates as"}
 
 

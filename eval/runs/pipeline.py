@@ -278,7 +278,8 @@ def flag(ctx: RunContext) -> None:
                     f"{sum(r['severity'] == 'major' for r in found)} major, "
                     f"{sum(r['severity'] == 'minor' for r in found)} minor")
             rows.extend(found)
-    atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)})
+    atomic_write_many({ctx.rundir.flags: "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
+                                                 for r in rows)})
     ctx.manifest["flags"] = {"detectors": names, "glossary": spec.get("glossary"),
                              "corpora": [name for name, _ in flagged], "flags": len(rows)}
 
