@@ -16,7 +16,8 @@ held-out half (`bench_flags_quality.py` reports it). For each evidence mode of t
 4. the minimum confidence of a flag: the highest of `MIN_CONFIDENCE` whose dev F1 (all default detectors) is at
    least `1 - F1_TOLERANCE` of the F1 with no minimum (few flags, none an expert is more likely not to mark, when
    that costs no accuracy).
-Then the confidence of each rule detector's kind and severity: the share of its flags an expert span overlaps.
+Then the confidence of each rule detector's kind and severity per evidence mode: the share of its flags an expert
+span overlaps.
 """
 
 from __future__ import annotations
@@ -56,13 +57,21 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 15)
     return w
 
 
-def rule_confidence(rows, flags) -> dict[str, float]:
-    """Per kind/severity: the share of flags an expert span overlaps."""
-    shares: dict[str, list[float]] = {}
-    for f in flags:
-        shares.setdefault(f"{f.kind}/{f.severity}", []).append(float(overlaps(rows[f.segment], f)))
-    # Laplace-smoothed towards 0.5 so a kind seen a few times does not claim certainty.
-    return {k: round((sum(v) + 1) / (len(v) + 2), 3) for k, v in sorted(shares.items())}
+def rule_confidence(rows, flags_by_mode: dict[str, list[Flag]]) -> dict[str, dict[str, float]]:
+    """Per evidence mode (and `pooled` over the modes), per kind/severity: the share of flags an expert span
+    overlaps. Pooled shares are Laplace-smoothed towards 0.5, a mode's towards the pooled share (weight 2), so a
+    kind seen a few times does not claim certainty."""
+    def hits(flags: list[Flag]) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        for f in flags:
+            out.setdefault(f"{f.kind}/{f.severity}", []).append(float(overlaps(rows[f.segment], f)))
+        return out
+
+    pooled = {k: (sum(v) + 1) / (len(v) + 2) for k, v in hits([f for fs in flags_by_mode.values() for f in fs]).items()}
+    table = {"pooled": {k: round(v, 3) for k, v in sorted(pooled.items())}}
+    for mode, flags in flags_by_mode.items():
+        table[mode] = {k: round((sum(v) + 2 * pooled[k]) / (len(v) + 2), 3) for k, v in sorted(hits(flags).items())}
+    return table
 
 
 def major_overlap(row, f: Flag) -> bool:
@@ -120,7 +129,7 @@ def main() -> None:
     rows = [all_rows[i] for i in dev]
     expert_major = float(np.mean([any(s == "major" for _, _, s in r.spans) for r in rows]))
     rules = make_detectors(RULES)
-    table, all_rule_flags = {}, []
+    table, rule_flags_by_mode = {}, {}
     if args.mode:
         previous = json.loads(support.WEIGHTS_FILE.read_text(encoding="utf-8"))
         table = previous["modes"]
@@ -140,7 +149,7 @@ def main() -> None:
         w_err = fit_logistic(x_all, (y_all > 0).astype(float))
         w_major = fit_logistic(x_all[y_all > 0], (y_all[y_all > 0] == 2).astype(float))
         rule_flags = flag_segments(segs, rules)
-        all_rule_flags += rule_flags
+        rule_flags_by_mode[mode] = rule_flags
         floor = MIN_PRECISION if mode == "reference-free" else 0.0
         results = []
         for t in THRESHOLDS.get(mode, DEFAULT_THRESHOLDS):
@@ -165,7 +174,7 @@ def main() -> None:
     out = {"features": list(support.FEATURES), "span_features": list(support.SPAN_FEATURES),
            "fitted_on": "development half (every other document, sorted by id) of " + Path(args.gold).name,
            "modes": {m: table[m] for m in support.MODES},
-           "rule_confidence": previous["rule_confidence"] if args.mode else rule_confidence(rows, all_rule_flags)}
+           "rule_confidence": previous["rule_confidence"] if args.mode else rule_confidence(rows, rule_flags_by_mode)}
     support.WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {support.WEIGHTS_FILE}")
 

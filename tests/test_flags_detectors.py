@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mteval.errors import ConfigError
 from mteval.flags import DEFAULT_DETECTORS, DETECTORS, Segment, build_segments, flag_segments, make_detectors
-from mteval.flags import support
+from mteval.flags import calibration, support
 from mteval.flags.numbers import chinese_values, source_numbers
 
 from .conftest import ROOT
@@ -49,6 +49,22 @@ def test_fragment_true_and_false():
     # Abbreviations do not end sentences; long sentences without a listed verb are not taken for fragments.
     assert run("fragment", "He toured St. Petersburg and St. Paul's Cathedral.") == []
     assert run("fragment", "Lukaku scored. Lukaku broke into the penalty area and drove through Romero.") == []
+    # A sentence that starts with a verb (CC-CEDICT: 喝 "to drink") is an imperative, not a fragment.
+    assert run("fragment", "Keep water at hand. Drink 150 ml of water each time.") == []
+    assert texts(run("fragment", "Keep water at hand. Bottle of 150 ml each time.")) == [
+        ("Bottle of 150 ml each time.", "major")]
+
+
+def test_rule_confidence_depends_on_the_evidence_mode():
+    """The same kind of flag is right more often when references could have vouched for it."""
+    src, hyp = "美国总统拜登表示关切。", "US President Donald Trump voiced concern."
+    alone = flag_segments(build_segments([src], [hyp]), make_detectors(["entity"]))
+    with_ref = flag_segments(build_segments([src], [hyp], [["US President Biden voiced concern."]]), make_detectors(["entity"]))
+    assert [f.text for f in alone] == [f.text for f in with_ref] == ["Donald Trump"]
+    table = calibration.table()
+    assert alone[0].confidence == table["reference-free"]["wrong-entity/major"]
+    assert with_ref[0].confidence == table["reference"]["wrong-entity/major"]
+    assert with_ref[0].confidence > alone[0].confidence + 0.1
 
 
 def test_untranslated_han_and_source_copy():

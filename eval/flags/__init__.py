@@ -27,6 +27,7 @@ from . import (  # noqa: F401
 from .base import DETECTORS, SEVERITIES, Detector, Flag, Segment
 from .calibration import calibrate
 from .overlap import drop_covered
+from .support import mode_of
 
 DEFAULT_DETECTORS = ("broken-sentence", "fragment", "untranslated", "source-copy", "number", "repetition", "length",
                      "brackets", "glossary", "entity", "omission", "mistranslation")
@@ -73,7 +74,8 @@ def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) ->
         spans = [span for det in detectors if seg.hypothesis and det.applies(seg) for span in det.approved(seg)]
         if spans:
             approved[seg.index] = spans
-    flags = drop_covered(calibrate([f for det in detectors for f in det.run(segments)]), approved)
+    modes = {seg.index: mode_of(seg) for seg in segments}
+    flags = drop_covered(calibrate([f for det in detectors for f in det.run(segments)], modes), approved)
     return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
 
 

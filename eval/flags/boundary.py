@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .base import DETECTORS, Detector, Flag, Segment
+from .lexicon import verbs
 
 # "relax. intense situation": a word, a stray full stop, then a lower-case continuation up to the next break.
 BROKEN_RE = re.compile(r"([^\W\d_][\w'’-]*)([.!?])[ \t]+([a-z][^.!?;:,\"“”()]*?)(?=\s*(?:[.!?;:,\"“”()]|$))")
@@ -66,7 +67,8 @@ class BrokenSentence(Detector):
 @DETECTORS.register("fragment")
 class Fragment(Detector):
     """A sentence without a verb after another sentence of the same segment (major when the source is one
-    sentence: the translation split it; minor otherwise)."""
+    sentence: the translation split it; minor otherwise). A sentence that starts with a verb (by CC-CEDICT's 'to X'
+    glosses) is an imperative, not a fragment."""
 
     name = "fragment"
     kinds = ("fragment",)
@@ -85,6 +87,8 @@ class Fragment(Detector):
             if not 3 <= len(tokens) <= MAX_FRAGMENT_WORDS or not tokens[0][0].isupper() or text[-1:] not in ".!?":
                 continue
             if any(t.lower() in VERB_WORDS or VERB_SUFFIX_RE.match(t.lower()) for t in tokens):
+                continue
+            if tokens[0].lower() in verbs():  # an imperative: "Drink 150 ml of water each time."
                 continue
             severity = "major" if source_sentences <= 1 else "minor"
             flags.append(segment.flag(start, start + len(text), severity, "fragment",

@@ -19,6 +19,7 @@ from ..errors import ConfigError
 from .text import HAN_RE, STOPWORDS, lemma, words
 
 _GLOSS_WORD_RE = re.compile(r"[A-Za-z]+")
+_VERB_GLOSS_RE = re.compile(r"to ([a-z]+)\b")
 _CLASSIFIER_RE = re.compile(r"CL:\S+|\b(?:old|variant|used in|surname|abbr\. for|see)\b.*", re.IGNORECASE)
 PREFIX = 5
 # Days and months are dates (the number detector's), not names.
@@ -99,6 +100,15 @@ def is_name_word(word: str) -> bool:
     _, names = _cedict()
     low = word.lower()
     return word[:1].isupper() and low not in _NOT_NAMES and (low in names or low not in _common_words())
+
+
+@lru_cache(maxsize=1)
+def verbs() -> frozenset[str]:
+    """English verbs (lower case) by CC-CEDICT: the X of every gloss 'to X' (喝 "to drink"), function words left
+    out."""
+    index, _ = _cedict()
+    found = {m.group(1) for defs in index.values() for d in defs if (m := _VERB_GLOSS_RE.match(d))}
+    return frozenset(found - STOPWORDS)
 
 
 @lru_cache(maxsize=1)
