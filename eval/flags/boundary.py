@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .base import DETECTORS, Detector, Flag, Segment
 from .lexicon import verbs
@@ -73,6 +74,9 @@ class Fragment(Detector):
     name = "fragment"
     kinds = ("fragment",)
     description = "verbless sentence fragment after another sentence"
+
+    def prepare(self, segments: Sequence[Segment]) -> None:
+        verbs()
 
     def detect(self, segment: Segment) -> list[Flag]:
         hyp = segment.hypothesis

@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .base import DETECTORS, Detector, Flag, Segment
 from .boundary import sentences
-from .lexicon import align, is_name_word
+from .lexicon import align, is_name_word, prepare_sources
 from .text import lemma, lemmas, words
 
 
@@ -18,6 +20,12 @@ class WrongEntity(Detector):
     kinds = ("wrong-entity",)
     pairs = frozenset({("zh", "en")})  # the dictionary evidence is CC-CEDICT
     description = "names with no counterpart in the source (dictionary or pinyin)"
+
+    def prepare(self, segments: Sequence[Segment]) -> None:
+        prepare_sources([s.source for s in segments])
+        for s in segments:
+            for text in (*s.references, *s.others.values()):
+                lemmas(text)
 
     def detect(self, segment: Segment) -> list[Flag]:
         hyp = segment.hypothesis

@@ -7,10 +7,11 @@ Dictionaries miss paraphrases, so a run counts only when the references or half 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from .base import DETECTORS, Detector, Flag, Segment
-from .lexicon import PREFIX, align, gloss
+from .lexicon import PREFIX, align, gloss, prepare_sources
 from .text import lemmas
 
 MIN_WORDS = 2
@@ -37,6 +38,12 @@ class Omission(Detector):
     kinds = ("omission",)
     pairs = frozenset({("zh", "en")})  # the dictionary evidence is CC-CEDICT
     description = "source content the output does not render (zero-width flag at the aligned position)"
+
+    def prepare(self, segments: Sequence[Segment]) -> None:
+        prepare_sources([s.source for s in segments])
+        for s in segments:
+            for text in (*s.references, *s.others.values()):
+                _vocabulary(text)
 
     def detect(self, segment: Segment) -> list[Flag]:
         a = align(segment.source, segment.hypothesis)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import DETECTORS, Detector, Flag, Segment
-from .lexicon import align
+from .lexicon import align, prepare_sources
 from .text import STOPWORDS, lemma_tokens, lemmas, supported_by, words
 
 WORD_FEATURES = ("bias", "ref", "others", "ref_bigram", "others_bigram", "others_trigram", "segment_support",
@@ -334,6 +334,13 @@ class Mistranslation(Detector):
     name = "mistranslation"
     kinds = ("mistranslation",)
     description = "phrases nothing supports: the source by dictionary, the references, the other systems (learned)"
+
+    def prepare(self, segments: Sequence[Segment]) -> None:
+        prepare_sources([s.source for s in segments if s.src_lang == "zh"])
+        for s in segments:
+            for text in (s.hypothesis, *s.references, *s.others.values()):
+                lemmas(text)
+                _ngram_sets(text)
 
     def detect(self, segment: Segment) -> list[Flag]:
         mode = mode_of(segment)

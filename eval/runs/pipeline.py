@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import json
 import shutil
 import time
@@ -241,7 +240,7 @@ def score(ctx: RunContext) -> None:
 def flag(ctx: RunContext) -> None:
     """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
     consensus evidence, its references the reference evidence); only the corpora `flags.corpora` lists, if any."""
-    from ..flags import build_segments, flag_segments, make_detectors
+    from ..flags import build_segments, flag_segments, make_detectors, prepare
     from ..parallel import fork_map
 
     spec = ctx.config.data.get("flags") or {}
@@ -251,7 +250,7 @@ def flag(ctx: RunContext) -> None:
     with metric_cache(ctx) as cache:
         chosen = spec.get("corpora")
         flagged = [(name, corpus) for name, corpus in ctx.corpora.items() if chosen is None or name in chosen]
-        for k, (name, corpus) in enumerate(flagged):
+        for name, corpus in flagged:
             hyps = {s["name"]: ctx.read_hypotheses(corpus, s["name"]) for s in ctx.systems_for(name)}
             fed = _metric_detectors(ctx, corpus, cache)  # these replace the same detectors listed in `flags:`
             fed_names = {d.name for d in fed}
@@ -261,13 +260,12 @@ def flag(ctx: RunContext) -> None:
             tasks = [(build_segments(corpus.sources, lines, corpus.references,
                                      {other: out for other, out in hyps.items() if other != system},
                                      corpus.src_lang, corpus.tgt_lang), dets) for system, lines in hyps.items()]
-            # The first system of the first corpus in this process: its work fills the detectors' caches
-            # (dictionaries, per-source alignment keys, lemmas of every output) that the workers forked for the
-            # other systems inherit; later corpora reuse them and fork every system. Detectors fed by a model's
+            # The caches every system shares (dictionary, source words, each output's features as evidence) are
+            # filled here once, and the workers forked for the systems inherit them. Detectors fed by a model's
             # metric stay in this process.
-            warm = tasks[:1] if k == 0 else []
-            results = itertools.chain((flag_segments(*t) for t in warm),
-                                      fork_map(flag_segments, tasks[len(warm):], 1 if fed else None))
+            if tasks:
+                prepare(tasks[0][0], dets)
+            results = fork_map(flag_segments, tasks, 1 if fed else None)
             with progress.bar(f"flag: {name}", len(hyps) * len(corpus)) as advance:
                 for system, flags in zip(hyps, results):
                     found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
