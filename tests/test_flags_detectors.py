@@ -264,6 +264,19 @@ def test_omission_true_and_false():
     flags = run("omission", short, src=src)
     assert [(f.start, f.end, f.kind) for f in flags] == [(len("Biden expressed concern"),) * 2 + ("omission",)]
     assert "克里米亚" in flags[0].message
+    # Words the dictionary has no entry for: the message names them, with no empty gloss "()".
+    [bare] = run("omission", "The two sides talked.", src="双方讨论了军控、伊朗核。")
+    assert bare.message == "nothing in the output renders 军控、伊朗核"
+
+
+def test_xinhua_dateline_is_no_company_name():
+    """13日电 in a dateline is "13th, dispatch": our segmenter drops jieba's word 日电 ("NEC"), the global one keeps it."""
+    import jieba
+    from mteval.flags.lexicon import source_words
+
+    dateline = "新华社莫斯科4月13日电（记者吴刚）"
+    assert [w.text for w in source_words(dateline)] == ["新华社", "莫斯科", "4", "月", "13", "日", "电", "记者", "吴刚"]
+    assert "日电" in jieba.lcut(dateline)
 
 
 def test_dictionary_alignment():

@@ -73,6 +73,6 @@ class Omission(Detector):
             text = segment.source[where[0]:where[1]]
             meaning = "; ".join(filter(None, (gloss(a.src_words[k].text).split(",")[0] for k in run)))
             flags.append(segment.flag(at, at, "major" if chars >= MAJOR_CHARS else "minor", "omission",
-                                      f"nothing in the output renders {text} ({meaning})",
+                                      f"nothing in the output renders {text}" + (f" ({meaning})" if meaning else ""),
                                       source=list(where)))
         return flags
