@@ -267,6 +267,9 @@ def test_omission_true_and_false():
     # Words the dictionary has no entry for: the message names them, with no empty gloss "()".
     [bare] = run("omission", "The two sides talked.", src="双方讨论了军控、伊朗核。")
     assert bare.message == "nothing in the output renders 军控、伊朗核"
+    # A common word's sense, not a place of the same name: 新兴 "emerging", not "Xinxing county".
+    [emerging] = run("omission", "The two sides talked.", src="双方讨论了一系列新兴安全问题。")
+    assert "emerging" in emerging.message and "Xinxing" not in emerging.message
 
 
 def test_xinhua_dateline_is_no_company_name():

@@ -262,6 +262,13 @@ def gloss(chinese: str) -> str:
     return definitions[0] if definitions else ""
 
 
+def meaning(chinese: str) -> str:
+    """The word's sense for a message: its first CC-CEDICT gloss in lower case, a common word's ('emerging' for 新兴,
+    not 'Xinxing county in Yunfu …'), else its first gloss ('' when it has none)."""
+    definitions = _cedict()[0].get(chinese) or [""]
+    return next((d for d in definitions if d[:1].islower()), definitions[0])
+
+
 def sketch(source: str) -> str:
     """A word-by-word English sketch of a Chinese line (each word's first gloss word, digits kept): the stand-in
     reference that `mteval flag --level document` re-segments a document translation onto when there is none."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .base import DETECTORS, Detector, Flag, Segment
-from .lexicon import PREFIX, align, gloss, prepare_sources
+from .lexicon import PREFIX, align, meaning, prepare_sources
 from .text import lemmas
 
 MIN_WORDS = 2
@@ -71,8 +71,8 @@ class Omission(Detector):
             at = a.hyp_words[max(before, key=lambda i: (a.hyp_to_src[i], i))][1] if before else 0
             where = (a.src_words[run[0]].start, a.src_words[run[-1]].end)
             text = segment.source[where[0]:where[1]]
-            meaning = "; ".join(filter(None, (gloss(a.src_words[k].text).split(",")[0] for k in run)))
+            senses = "; ".join(filter(None, (meaning(a.src_words[k].text).split(",")[0] for k in run)))
             flags.append(segment.flag(at, at, "major" if chars >= MAJOR_CHARS else "minor", "omission",
-                                      f"nothing in the output renders {text}" + (f" ({meaning})" if meaning else ""),
+                                      f"nothing in the output renders {text}" + (f" ({senses})" if senses else ""),
                                       source=list(where)))
         return flags
