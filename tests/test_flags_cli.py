@@ -161,6 +161,13 @@ def test_run_flags_only_the_listed_corpora(tmp_path, monkeypatch, capsys):
     assert rows and {r["corpus"] for r in rows} == {"copy"}
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["flags"]["corpora"] == ["copy"]
     capsys.readouterr()
+    # Asking for the flags of the skipped corpus says why there are none.
+    assert main(["flags", str(out), "--corpus", "xinhua-2021-04-13"]) == 1
+    assert "corpus 'xinhua-2021-04-13' was not flagged (the config's flags.corpora: copy)" in capsys.readouterr().err
+    assert main(["inspect", str(out), "--corpus", "xinhua-2021-04-13", "--flag", "fragment"]) == 1
+    assert "was not flagged" in capsys.readouterr().err
+    assert main(["flags", str(out), "--corpus", "copy", "--kind", "fragment"]) == 0
+    assert capsys.readouterr().out
     assert main(["run", str(config), "--set", f"output={tmp_path / 'bad'}", "--set", "flags.corpora=[nope]"]) == 2
     assert "flags.corpora.0: no corpus named 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()

@@ -27,7 +27,7 @@ def main(args: argparse.Namespace) -> int:
     from ..flags import check_kind
     from ..flags.base import format_flag
     from ..runs.reader import Run
-    from .flagkinds import unmatched_kind
+    from .flagkinds import unflagged_corpus, unmatched_kind
 
     check_kind(args.kind, "--kind")
     rows = Run(args.rundir).flags(args.corpus, args.system, args.kind, args.severity, args.min_confidence)
@@ -35,6 +35,9 @@ def main(args: argparse.Namespace) -> int:
         rows.sort(key=lambda r: -r["confidence"])
     for row in rows:
         print(json.dumps(row, ensure_ascii=False) if args.format == "jsonl" else format_flag(row))
+    if not rows and (message := unflagged_corpus(args.rundir, args.corpus)):
+        print(f"mteval flags: {message}", file=sys.stderr)
+        return 1
     if args.kind and (message := unmatched_kind(args.rundir, args.kind)):
         print(f"mteval flags: {message}", file=sys.stderr)
         return 1

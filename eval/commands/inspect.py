@@ -35,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
     from ..report.select import select
     from ..report.terminal import render
     from ..runs.reader import Run
-    from .flagkinds import unmatched_kind
+    from .flagkinds import unflagged_corpus, unmatched_kind
 
     if args.worst is not None and args.worst < 1:
         raise RunError("--worst: expected a positive number of segments")
@@ -50,7 +50,8 @@ def main(args: argparse.Namespace) -> int:
                         severity=args.severity, worst=args.worst, by=args.by)
     console = Console(width=args.width, highlight=False)
     if not render(console, selections):
-        message = unmatched_kind(args.run_dir, args.flag) if args.flag else None
+        message = ((args.flag or args.severity) and unflagged_corpus(args.run_dir, args.corpus)) or (
+            unmatched_kind(args.run_dir, args.flag) if args.flag else None)
         print(f"mteval inspect: {message or 'no segment matches the filters'}", file=sys.stderr)
         return 1
     return 0
