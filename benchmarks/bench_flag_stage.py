@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -38,6 +39,12 @@ def expert_major_share() -> dict[str, float]:
     return {s: sum(x <= -5 for x in v) / len(v) for s, v in scores.items()}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished child processes (the forked workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", default=tempfile.mkdtemp(prefix="mteval-flagstage-"))
@@ -48,18 +55,18 @@ def main() -> None:
     os.chdir(CONFIG.parent.parent)
     with load_report("flag stage", cores=2):
         mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
-        times = {}
+        times, cpu = {}, {}
         for stage in ("score", "flag"):
-            began = time.perf_counter()
+            began, cpu_began = time.perf_counter(), _cpu()
             mteval.run(str(CONFIG), overrides, stages=[stage], log=lambda _: None)
-            times[stage] = time.perf_counter() - began
+            times[stage], cpu[stage] = time.perf_counter() - began, _cpu() - cpu_began
     path = Path(args.output) / "flags.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     majors = Counter((r["corpus"], r["system"]) for r in rows if r["severity"] == "major")
     segments = 1875
     worst = max(majors.values(), default=0) / segments
     print(f"score {times['score']:.1f} s, flag {times['flag']:.1f} s: flag/score = {times['flag'] / times['score']:.2f} "
-          f"(target ≤ 1)")
+          f"(target ≤ 1); CPU (this process and its workers) score {cpu['score']:.1f} s, flag {cpu['flag']:.1f} s")
     print(f"flags.jsonl {path.stat().st_size / 1e6:.1f} MB (target < 10 MB), {len(rows)} flags, "
           f"{sum(majors.values())} major; most major flags per segment of a corpus × system {worst:.2f} (target ≤ 1)")
     flagged: dict[str, dict[str, set[int]]] = {}
