@@ -282,6 +282,17 @@ def test_xinhua_dateline_is_no_company_name():
     assert "日电" in jieba.lcut(dateline)
 
 
+def test_transliterations_by_consonant_outline():
+    """Names whose letters differ from the pinyin but whose consonants match it are transliterations; other names of
+    the same length are not."""
+    from mteval.flags.lexicon import transliterates
+
+    assert transliterates("Kronstadt", "喀琅施塔得") and transliterates("Sanchez", "桑切斯")
+    assert transliterates("Biden", "拜登")  # alike letters
+    assert not transliterates("Donald", "拜登") and not transliterates("Trump", "拜登")
+    assert not transliterates("Paris", "柏林")
+
+
 def test_dictionary_alignment():
     from mteval.flags.lexicon import align
 

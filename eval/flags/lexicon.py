@@ -195,12 +195,35 @@ def source_words(source: str) -> tuple[SourceWord, ...]:
 
 @lru_cache(maxsize=65536)
 def transliterates(name: str, chinese: str) -> bool:
-    """Whether an English name sounds like the pinyin of a Chinese word (Wesel ~ wei se er, Biden ~ bai deng)."""
+    """Whether an English name sounds like the pinyin of a Chinese word: the letters are alike (Wesel ~ wei se er,
+    Biden ~ bai deng), or the consonant outlines are (Kronstadt ~ ka lang shi ta de: krnstdt ~ klnshtd, Sanchez ~
+    sang qie si)."""
     a, b = name.lower(), pinyin(chinese)
     if not b:
         return False
     m = SequenceMatcher(None, a, b, autojunk=False)
-    return m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6 and m.ratio() >= 0.6  # cheap upper bounds first
+    if m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6 and m.ratio() >= 0.6:  # cheap upper bounds first
+        return True
+    outline = _outline(a, _ENGLISH_SOUNDS)
+    return len(outline) >= 3 and SequenceMatcher(None, outline, _outline(b, _PINYIN_SOUNDS),
+                                                 autojunk=False).ratio() >= 0.75
+
+
+# Consonant outlines: pinyin and English spellings mapped onto shared letters for the same sounds (r ~ l, as Chinese
+# renders it), then vowels and h dropped.
+_PINYIN_SOUNDS = tuple((re.compile(a), b) for a, b in (
+    ("zh", "j"), ("q", "ch"), ("x", "sh"), ("c(?!h)", "ts"), ("z", "ts"), ("ng", "n"), ("r", "l"), ("w", "v"),
+    ("y", "")))
+_ENGLISH_SOUNDS = tuple((re.compile(a), b) for a, b in (
+    ("ph", "f"), ("ck", "k"), ("c(?=[eiy])", "s"), ("c(?!h)", "k"), ("z", "ts"), ("x", "ks"), ("r", "l"),
+    ("w", "v"), ("y", "")))
+_VOWELS_RE = re.compile(r"[aeiouüh:]")
+
+
+def _outline(word: str, sounds: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    for pattern, letters in sounds:
+        word = pattern.sub(letters, word)
+    return _VOWELS_RE.sub("", word)
 
 
 @dataclass
