@@ -272,9 +272,9 @@ def align(source: str, hypothesis: str) -> Alignment:
 
 
 def prepare_sources(sources: Sequence[str]) -> None:
-    """Load the dictionary and its derived word sets and cache the source words and match keys of `sources`."""
+    """Load the dictionary and its common-word set (names) and cache the source words and match keys of `sources`
+    (the verbs are the fragment detector's to load)."""
     _common_words()
-    verbs()
     for source in sources:
         _key_index(source)
 
