@@ -36,16 +36,20 @@ def test_fork_map_in_process_for_one_job_one_task_or_torch(no_torch, monkeypatch
 
 
 def test_flag_stage_workers_give_the_same_flags_as_one_process(no_torch):
-    """The flag stage's route: systems flagged in forked workers equal flagging them here."""
-    from mteval.flags import build_segments, flag_segments, make_detectors
+    """The flag stage's route: ranges of segments of every system flagged in forked workers, each preparing its own
+    range, equal flagging each system whole here."""
+    from mteval.flags import build_segments, flag_segments, flag_systems, make_detectors
+    from mteval.runs.pipeline import _ranges
 
     src = ["普京同拜登通电话。", "双方讨论了俄美关系。", "拜登呼吁俄方缓和紧张局势。"]
     outputs = {"a": ["Putin spoke with Biden by phone.", "The two sides discussed relations.", "Biden called for calm."],
                "b": ["Putin phoned Trump.", "Both discussed Russia-US ties.", "Biden urged Russia to relax. tension."],
                "c": ["Putin called Biden.", "They talked about relations.", "Biden asked Russia to ease tensions."]}
     dets = make_detectors()
-    tasks = [(build_segments(src, lines, [], {o: v for o, v in outputs.items() if o != name}), dets)
-             for name, lines in outputs.items()]
-    here = [flag_segments(*t) for t in tasks]
+    systems = [build_segments(src, lines, [], {o: v for o, v in outputs.items() if o != name})
+               for name, lines in outputs.items()]
+    here = [flag_segments(segments, dets) for segments in systems]
     assert any(here)
-    assert list(fork_map(flag_segments, tasks, jobs=2)) == here
+    assert _ranges(3, 4) == [(0, 1), (1, 2), (2, 3)] and _ranges(5, 2) == [(0, 2), (2, 5)]
+    parts = list(fork_map(flag_systems, [(systems, dets, lo, hi) for lo, hi in _ranges(3, 2)], jobs=2))
+    assert [parts[0][k] + parts[1][k] for k in range(3)] == here

@@ -87,6 +87,15 @@ def prepare(segments: Sequence[Segment], detectors: Sequence[Detector]) -> None:
             det.prepare(applicable)
 
 
+def flag_systems(systems: Sequence[Sequence[Segment]], detectors: Sequence[Detector], lo: int, hi: int
+                 ) -> list[list[Flag]]:
+    """The flags of segments lo..hi-1 of every system (`systems`: each system's segments of one corpus, whose
+    `others` are the other systems), after filling the caches they share (`prepare`): a unit of the flag stage's
+    parallel work, split by segment so that each worker prepares only its own part."""
+    prepare(systems[0][lo:hi], detectors)
+    return [flag_segments(segments[lo:hi], detectors) for segments in systems]
+
+
 def build_segments(
     sources: Sequence[str],
     hypotheses: Sequence[str],
@@ -105,4 +114,5 @@ def build_segments(
 
 
 __all__ = ["DEFAULT_DETECTORS", "DETECTORS", "OPTIONAL_DETECTORS", "SEVERITIES", "Detector", "Flag", "Segment",
-           "build_segments", "check_config", "check_kind", "flag_segments", "kinds", "make_detectors", "prepare"]
+           "build_segments", "check_config", "check_kind", "flag_segments", "flag_systems", "kinds", "make_detectors",
+           "prepare"]

@@ -201,12 +201,18 @@ def transliterates(name: str, chinese: str) -> bool:
     a, b = name.lower(), pinyin(chinese)
     if not b:
         return False
-    m = SequenceMatcher(None, a, b, autojunk=False)
-    if m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6 and m.ratio() >= 0.6:  # cheap upper bounds first
+    if _alike(a, b, 0.6):
         return True
     outline = _outline(a, _ENGLISH_SOUNDS)
-    return len(outline) >= 3 and SequenceMatcher(None, outline, _outline(b, _PINYIN_SOUNDS),
-                                                 autojunk=False).ratio() >= 0.75
+    return len(outline) >= 3 and _alike(outline, _outline(b, _PINYIN_SOUNDS), 0.75)
+
+
+def _alike(a: str, b: str, least: float) -> bool:
+    """difflib's ratio of `a` and `b` is at least `least` (its cheap upper bounds first: lengths, then letters)."""
+    if 2 * min(len(a), len(b)) < least * (len(a) + len(b)):
+        return False
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    return m.quick_ratio() >= least and m.ratio() >= least
 
 
 # Consonant outlines: pinyin and English spellings mapped onto shared letters for the same sounds (r ~ l, as Chinese
@@ -220,6 +226,7 @@ _ENGLISH_SOUNDS = tuple((re.compile(a), b) for a, b in (
 _VOWELS_RE = re.compile(r"[aeiouüh:]")
 
 
+@lru_cache(maxsize=65536)
 def _outline(word: str, sounds: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     for pattern, letters in sounds:
         word = pattern.sub(letters, word)
@@ -258,7 +265,7 @@ def align(source: str, hypothesis: str) -> Alignment:
     rendered = [False] * len(src)
     for i, (_, _, w) in enumerate(hyp):
         cands = sorted({j for k in keys(w) for j in by_key.get(k, ())})
-        if not cands and w[:1].isupper():
+        if not cands and w[:1].isupper() and w.lower() not in STOPWORDS:  # a name may transliterate a source word
             cands = [j for j, sw in enumerate(src) if len(sw.text) >= 2 and transliterates(w, sw.text)]
         if not cands:
             hyp_to_src.append(-1)
@@ -272,9 +279,10 @@ def align(source: str, hypothesis: str) -> Alignment:
 
 
 def prepare_sources(sources: Sequence[str]) -> None:
-    """Load the dictionary and its common-word set (names) and cache the source words and match keys of `sources`
-    (the verbs are the fragment detector's to load)."""
+    """Load the dictionary, its common-word set (names) and pypinyin (transliterations), and cache the source words
+    and match keys of `sources` (the verbs are the fragment detector's to load)."""
     _common_words()
+    _require("pypinyin")
     for source in sources:
         _key_index(source)
 

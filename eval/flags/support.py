@@ -100,14 +100,31 @@ def supported_matrix(tokens: Sequence[str], vocabularies: Sequence[frozenset[str
     return m
 
 
+_WINDOW = np.ones(5) / 5
+
+
+def _window(v: np.ndarray) -> np.ndarray:
+    """Mean of each value and its two neighbours either side (the ends repeated)."""
+    return np.convolve(np.concatenate((v[:1], v[:1], v, v[-1:], v[-1:])), _WINDOW, mode="valid")
+
+
 def _dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
-def _aligned(hyp: list[str], other: list[str]) -> np.ndarray:
-    """1 for each hypothesis token inside a longest-common-subsequence block with `other` (order-aware)."""
+@lru_cache(maxsize=4096)
+def _matcher(text: str) -> SequenceMatcher:
+    """A matcher whose second sequence is the lemma tokens of `text` (a reference: difflib indexes it once for every
+    system's output)."""
+    return SequenceMatcher(None, (), list(lemma_tokens(text)), autojunk=False)
+
+
+def _aligned(hyp: list[str], reference: str) -> np.ndarray:
+    """1 for each hypothesis token inside a matching block with the lemma tokens of `reference` (order-aware)."""
     out = np.zeros(len(hyp))
-    for block in SequenceMatcher(None, hyp, other, autojunk=False).get_matching_blocks():
+    matcher = _matcher(reference)
+    matcher.set_seq1(hyp)
+    for block in matcher.get_matching_blocks():
         out[block.a:block.a + block.size] = 1.0
     return out
 
@@ -118,8 +135,8 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
     alignment = align(segment.source, segment.hypothesis) if segment.src_lang == "zh" else None
     ws = words(segment.hypothesis)
     st = list(lemma_tokens(segment.hypothesis))
-    refs = [list(lemma_tokens(r)) for r in segment.references] if use_refs else []
-    oth = [list(lemma_tokens(o)) for o in segment.others.values()] if use_others else []
+    refs = list(segment.references) if use_refs else []
+    oth = list(segment.others.values()) if use_others else []
     n = len(ws)
     x = np.zeros((n, len(WORD_FEATURES)))
     if not n:
@@ -133,7 +150,7 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
     if alignment is not None:
         src = np.array([j >= 0 for j in alignment.hyp_to_src], float)
         x[:, c["source"]] = src
-        x[:, c["source_window"]] = np.convolve(np.pad(src, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+        x[:, c["source_window"]] = _window(src)
         content = [k for k, sw in enumerate(alignment.src_words) if sw.is_content]
         x[:, c["source_coverage"]] = _mean([alignment.rendered[k] for k in content]) if content else 1.0
         hyp_content = x[:, c["stopword"]] == 0
@@ -149,11 +166,12 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
     return ws, np.hstack([x, np.vstack([pad, x[:-1, cols]]), np.vstack([x[1:, cols], pad])])
 
 
-def _agreement(x: np.ndarray, st: list[str], refs: list[list[str]], oth: list[list[str]], segment: Segment) -> None:
-    """Fill the reference / other-system agreement columns of `x` (lemmas `st` of the hypothesis words)."""
+def _agreement(x: np.ndarray, st: list[str], refs: list[str], oth: list[str], segment: Segment) -> None:
+    """Fill the reference / other-system agreement columns of `x` (lemmas `st` of the hypothesis words) from the
+    evidence the mode uses: references `refs`, other systems' outputs `oth`."""
     c, n = COLUMN, len(st)
-    ref_sets = [lemmas(r) for r in segment.references] if refs else []
-    oth_sets = [lemmas(o) for o in segment.others.values()] if oth else []
+    ref_sets = [lemmas(r) for r in refs]
+    oth_sets = [lemmas(o) for o in oth]
     pool = ref_sets or oth_sets
     # Other systems weighted by how well they agree with the references (else with each other).
     quality = np.array([_mean([_dice(o, p) for k, p in enumerate(pool) if refs or k != i] or [0.0])
@@ -172,10 +190,10 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[list[str]], oth: list[li
 
     if refs:
         x[:, c["ref"]] = supported_matrix(st, ref_sets).mean(axis=1)
-        x[:, c["ref_bigram"]] = bigram_share([_ngram_sets(r)[0] for r in segment.references])
-        x[:, c["ref_aligned"]] = np.mean([_aligned(st, r) for r in refs], axis=0)
+        x[:, c["ref_bigram"]] = bigram_share([_ngram_sets(r)[0] for r in refs])
+        x[:, c["ref_aligned"]] = sum(_aligned(st, r) for r in refs) / len(refs)
     if oth:
-        grams = [_ngram_sets(o) for o in segment.others.values()]
+        grams = [_ngram_sets(o) for o in oth]
         x[:, c["others"]] = supported_matrix(st, oth_sets) @ quality
         x[:, c["others_bigram"]] = bigram_share([g[0] for g in grams])
         x[:, c["others_trigram"]] = [_mean([t in g[1] for g in grams]) for t in
@@ -184,9 +202,8 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[list[str]], oth: list[li
     content = x[:, c["stopword"]] == 0
     seg_support = float(support[content].mean()) if content.any() else 1.0
     x[:, c["segment_support"]] = seg_support
-    x[:, c["window_support"]] = np.convolve(np.pad(support, 2, mode="edge"), np.ones(5) / 5, mode="valid")
-    lengths = [len(t) for t in ([*segment.references] if refs else []) + (list(segment.others.values()) if oth else [])]
-    ratio = np.log(len(segment.hypothesis) / np.mean(lengths))
+    x[:, c["window_support"]] = _window(support)
+    ratio = np.log(len(segment.hypothesis) / _mean([len(t) for t in refs + oth]))
     x[:, c["length_ratio"]], x[:, c["abs_length_ratio"]] = ratio, abs(ratio)
     x[:, c["segment_support_sq"]] = seg_support ** 2
     x[:, c["support_x_segment"]] = support * seg_support

@@ -240,8 +240,8 @@ def score(ctx: RunContext) -> None:
 def flag(ctx: RunContext) -> None:
     """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
     consensus evidence, its references the reference evidence); only the corpora `flags.corpora` lists, if any."""
-    from ..flags import build_segments, flag_segments, make_detectors, prepare
-    from ..parallel import fork_map
+    from ..flags import build_segments, flag_systems, make_detectors, prepare
+    from ..parallel import fork_map, idle_cores
 
     spec = ctx.config.data.get("flags") or {}
     detectors = make_detectors(spec.get("detectors"), {"glossary": spec.get("glossary")})
@@ -257,21 +257,25 @@ def flag(ctx: RunContext) -> None:
             names += [n for n in fed_names if n not in names]
             found: list[dict[str, Any]] = []
             dets = [d for d in detectors if d.name not in fed_names] + fed
-            tasks = [(build_segments(corpus.sources, lines, corpus.references,
-                                     {other: out for other, out in hyps.items() if other != system},
-                                     corpus.src_lang, corpus.tgt_lang), dets) for system, lines in hyps.items()]
-            # The caches every system shares (dictionary, source words, each output's features as evidence) are
-            # filled here once, and the workers forked for the systems inherit them. Detectors fed by a model's
-            # metric stay in this process.
-            if tasks:
-                prepare(tasks[0][0], dets)
-            results = fork_map(flag_segments, tasks, 1 if fed else None)
+            systems = [build_segments(corpus.sources, lines, corpus.references,
+                                      {other: out for other, out in hyps.items() if other != system},
+                                      corpus.src_lang, corpus.tgt_lang) for system, lines in hyps.items()]
+            # Workers flag ranges of segments for every system, each preparing the caches of its own range; the
+            # process-wide resources (dictionary, segmenter) are loaded here once, on one segment, and inherited.
+            # Detectors fed by a model's metric stay in this process.
+            jobs = 1 if fed else idle_cores()
+            parts = _ranges(len(corpus), 1 if jobs == 1 else 2 * jobs) if systems else []
+            if systems and jobs > 1:
+                prepare(systems[0][:1], dets)
+            per_system: list[list[Any]] = [[] for _ in systems]
             with progress.bar(f"flag: {name}", len(hyps) * len(corpus)) as advance:
-                for system, flags in zip(hyps, results):
-                    found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
-                    progress.detail(f"flag: {name} × {system}: {sum(f.severity == 'major' for f in flags)} major, "
-                                    f"{sum(f.severity == 'minor' for f in flags)} minor")
-                    advance(len(corpus))
+                for (lo, hi), flags in zip(parts, fork_map(flag_systems, [(systems, dets, lo, hi) for lo, hi in parts],
+                                                           jobs)):
+                    for kept, more in zip(per_system, flags):
+                        kept.extend(more)
+                    advance(len(hyps) * (hi - lo))
+            for system, flags in zip(hyps, per_system):
+                found.extend({"corpus": name, "system": system, **f.to_dict()} for f in flags)
             ctx.log(f"flag: {name}: {len(hyps)} system{'s' if len(hyps) != 1 else ''}, "
                     f"{sum(r['severity'] == 'major' for r in found)} major, "
                     f"{sum(r['severity'] == 'minor' for r in found)} minor")
@@ -280,6 +284,12 @@ def flag(ctx: RunContext) -> None:
                                                  for r in rows)})
     ctx.manifest["flags"] = {"detectors": names, "glossary": spec.get("glossary"),
                              "corpora": [name for name, _ in flagged], "flags": len(rows)}
+
+
+def _ranges(n: int, parts: int) -> list[tuple[int, int]]:
+    """`n` items as up to `parts` contiguous (lo, hi) ranges of near-equal size."""
+    bounds = [round(i * n / parts) for i in range(parts + 1)]
+    return [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
 
 
 def _metric_detectors(ctx: RunContext, corpus: Corpus, cache: Any) -> list[Any]:
