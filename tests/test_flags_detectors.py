@@ -293,6 +293,16 @@ def test_transliterations_by_consonant_outline():
     assert not transliterates("Paris", "柏林")
 
 
+def test_function_words_never_transliterate():
+    """A capitalised function word renders no source word by sound ('This' ~ 提速 tisu), a name of the same letters
+    does."""
+    from mteval.flags.lexicon import align, transliterates
+
+    assert transliterates("This", "提速")  # alike letters: only the function-word rule keeps it unaligned
+    assert align("这次提速很快。", "This is fast.").hyp_to_src[0] == -1
+    assert align("这次提速很快。", "Tisu is fast.").hyp_to_src[0] >= 0
+
+
 def test_dictionary_alignment():
     from mteval.flags.lexicon import align
 
