@@ -85,8 +85,9 @@ class Detector:
 
     def prepare(self, segments: Sequence[Segment]) -> None:
         """Fill the caches every system of a corpus shares (dictionary, source words, features of each output as
-        the other systems' evidence), once per corpus, given one system's segments (which hold every other text);
-        the pipeline calls it in the process whose forked workers then flag the systems."""
+        the other systems' evidence), given one system's segments (which hold every other text): the flag stage
+        calls it on one segment before forking (process-wide resources), then in each worker on the range of
+        segments that worker flags for every system (`flag_systems`)."""
 
     def approved(self, segment: Segment) -> list[tuple[int, int]]:
         """Spans of the hypothesis this detector's evidence confirms as right (the glossary's allowed forms): no
