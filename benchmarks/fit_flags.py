@@ -79,9 +79,19 @@ def major_overlap(row, f: Flag) -> bool:
     return any(s < f.end + shift and f.start + shift < e and v == "major" for s, e, v in row.spans)
 
 
+def candidates(segs, data, mode, w):
+    """Per segment, the learned detector's candidate spans under the weights and grid point in `w`."""
+    return [support.candidates(seg, mode, w, ws, x) if ws else [] for seg, (ws, x) in zip(segs, data)]
+
+
+def learned_flags(segs, data, cands, mode, w) -> list[Flag]:
+    """The candidates `cands` as flags under the weights in `w` (confidence, severity, minimum confidence)."""
+    return [f for seg, cs, (ws, _) in zip(segs, cands, data) for f in support.make_flags(seg, mode, w, cs, ws)]
+
+
 def fit_point(rows, segs, data, mode, w, rule_flags, expert_major):
     """Confidence, severity and major-threshold weights for the word weights and grid point in `w`; dev F1."""
-    cands = [support.candidates(seg, mode, w, ws, x) if ws else [] for seg, (ws, x) in zip(segs, data)]
+    cands = candidates(segs, data, mode, w)
     spans = [(n, c, Flag(n, ws[c.first][0], ws[c.last][1], "major", "mistranslation", "", ""))
              for n, (cs, (ws, _)) in enumerate(zip(cands, data)) for c in cs]
     feats = np.array([c.features for _, c, _ in spans])
@@ -94,7 +104,7 @@ def fit_point(rows, segs, data, mode, w, rule_flags, expert_major):
 
     def flags(tau: float) -> list[Flag]:
         w["major_threshold"] = tau
-        return [f for seg, cs, (ws, _) in zip(segs, cands, data) for f in support.make_flags(seg, mode, w, cs, ws)]
+        return learned_flags(segs, data, cands, mode, w)
 
     def share(tau: float) -> float:
         return len(rule_major | {f.segment for f in flags(tau) if f.severity == "major"}) / len(rows)
@@ -106,11 +116,11 @@ def fit_point(rows, segs, data, mode, w, rule_flags, expert_major):
 
 def min_confidence(rows, segs, data, mode, w, rule_flags, f1: float) -> float:
     """The highest `MIN_CONFIDENCE` whose dev F1 is within `F1_TOLERANCE` of `f1` (the F1 with no minimum)."""
-    cands = [support.candidates(seg, mode, w, ws, x) if ws else [] for seg, (ws, x) in zip(segs, data)]
+    cands = candidates(segs, data, mode, w)
     best = 0.0
     for floor in MIN_CONFIDENCE:
         w["min_confidence"] = floor
-        flags = [f for seg, cs, (ws, _) in zip(segs, cands, data) for f in support.make_flags(seg, mode, w, cs, ws)]
+        flags = learned_flags(segs, data, cands, mode, w)
         char = evaluate(rows, flags + rule_flags)["char"]
         print(f"  {mode} minimum confidence {floor:.1f}: F1={char['f1']:.3f}, {len(flags)} flags", file=sys.stderr)
         if char["f1"] >= (1 - F1_TOLERANCE) * f1:

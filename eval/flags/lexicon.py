@@ -28,7 +28,7 @@ from .text import HAN_RE, STOPWORDS, lemma, words
 _GLOSS_WORD_RE = re.compile(r"[A-Za-z]+")
 _VERB_GLOSS_RE = re.compile(r"to ([a-z]+)\b")
 _CLASSIFIER_RE = re.compile(r"CL:\S+|\b(?:old|variant|used in|surname|abbr\. for|see)\b.*", re.IGNORECASE)
-PREFIX = 5
+_PREFIX = 5
 # Days and months are dates (the number detector's), not names.
 _NOT_NAMES = frozenset(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "i"])
@@ -100,12 +100,17 @@ def build_cedict() -> tuple[dict[str, list[str]], frozenset[str]]:
 _DEMONYM_RE = re.compile(r"(?:ian|ean|an|ese|ish|i)$")
 
 
+def lemma_keys(lem: str) -> list[str]:
+    """Match keys of a lemma: itself and, for 5+ letters, its first five letters + '…' (Russia/Russian)."""
+    return [lem, lem[:_PREFIX] + "…"] if len(lem) >= _PREFIX else [lem]
+
+
 @lru_cache(maxsize=65536)
 def keys(word: str) -> tuple[str, ...]:
     """Match keys of an English word: its lemma and, for 5+ letters, the lemma's first five letters; a capitalised
     adjective of nationality also gives its country's (Iranian → iran, Ukrainian → ukraine, Chinese → china)."""
     lem = lemma(word)
-    out = [lem, lem[:PREFIX] + "…"] if len(lem) >= PREFIX else [lem]
+    out = lemma_keys(lem)
     if word[:1].isupper() and _DEMONYM_RE.search(lem):
         base = _DEMONYM_RE.sub("", lem)
         out += [base, base + "a", base + "e"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .base import DETECTORS, Detector, Flag, Segment
-from .lexicon import PREFIX, align, meaning, prepare_sources
+from .lexicon import align, lemma_keys, meaning, prepare_sources
 from .text import lemmas
 
 MIN_WORDS = 2
@@ -21,9 +21,8 @@ MAJOR_CHARS = 10
 
 @lru_cache(maxsize=65536)
 def _vocabulary(text: str) -> frozenset[str]:
-    """The match keys a text offers: its lemmas and their first `PREFIX` letters + '…' (`lexicon.keys`)."""
-    found = lemmas(text)
-    return found | {t[:PREFIX] + "…" for t in found if len(t) >= PREFIX}
+    """The match keys a text offers: the keys of its lemmas (`lexicon.lemma_keys`)."""
+    return frozenset(k for t in lemmas(text) for k in lemma_keys(t))
 
 
 def _rendered_by(keys: frozenset[str], vocabulary: frozenset[str]) -> bool:

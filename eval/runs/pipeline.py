@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import shutil
 import time
@@ -289,7 +290,7 @@ def flag(ctx: RunContext) -> None:
 def _ranges(n: int, parts: int) -> list[tuple[int, int]]:
     """`n` items as up to `parts` contiguous (lo, hi) ranges of near-equal size."""
     bounds = [round(i * n / parts) for i in range(parts + 1)]
-    return [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
+    return [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
 
 
 def _metric_detectors(ctx: RunContext, corpus: Corpus, cache: Any) -> list[Any]:
