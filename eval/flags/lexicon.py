@@ -18,9 +18,10 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
+
+from cydifflib import SequenceMatcher  # difflib's algorithm, compiled
 
 from ..errors import ConfigError
 from .text import HAN_RE, STOPWORDS, lemma, words

@@ -20,13 +20,14 @@ but no character F1 (`fit_flags.py` keeps the highest floor that costs at most 1
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from cydifflib import SequenceMatcher  # difflib's algorithm, compiled: the same blocks, 3× faster
 
 from .base import DETECTORS, Detector, Flag, Segment
 from .lexicon import align, prepare_sources
@@ -114,7 +115,7 @@ def _dice(a: set[str], b: set[str]) -> float:
 
 @lru_cache(maxsize=4096)
 def _matcher(text: str) -> SequenceMatcher:
-    """A matcher whose second sequence is the lemma tokens of `text` (a reference: difflib indexes it once for every
+    """A difflib matcher whose second sequence is the lemma tokens of `text` (a reference: indexed once for every
     system's output)."""
     return SequenceMatcher(None, (), list(lemma_tokens(text)), autojunk=False)
 
@@ -166,22 +167,48 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
     return ws, np.hstack([x, np.vstack([pad, x[:-1, cols]]), np.vstack([x[1:, cols], pad])])
 
 
+@lru_cache(maxsize=1024)
+def _counts(texts: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
+    """In how many of one segment's outputs `texts` (every system's, sorted) each lemma occurs, each lemma bigram,
+    each lemma bigram or trigram: the other systems' counts for any one of them are these less its own (computed once
+    per segment, not once per system)."""
+    lem, bi, tri = Counter(), Counter(), Counter()
+    for text in texts:
+        lem.update(lemmas(text))
+        bigrams, grams = _ngram_sets(text)
+        bi.update(bigrams)
+        tri.update(grams)
+    return lem, bi, tri
+
+
+def _others_counts(segment: Segment) -> tuple[Counter, Counter, Counter]:
+    """`_counts` of the segment's hypothesis and other systems' outputs."""
+    return _counts(tuple(sorted((segment.hypothesis, *segment.others.values()))))
+
+
+@lru_cache(maxsize=65536)
+def _agreement_with(text: str, references: tuple[str, ...]) -> float:
+    """Mean Dice overlap of the lemmas of `text` with those of each reference."""
+    return _mean([_dice(lemmas(text), lemmas(r)) for r in references])
+
+
 def _agreement(x: np.ndarray, st: list[str], refs: list[str], oth: list[str], segment: Segment) -> None:
     """Fill the reference / other-system agreement columns of `x` (lemmas `st` of the hypothesis words) from the
     evidence the mode uses: references `refs`, other systems' outputs `oth`."""
     c, n = COLUMN, len(st)
-    ref_sets = [lemmas(r) for r in refs]
     oth_sets = [lemmas(o) for o in oth]
-    pool = ref_sets or oth_sets
     # Other systems weighted by how well they agree with the references (else with each other).
-    quality = np.array([_mean([_dice(o, p) for k, p in enumerate(pool) if refs or k != i] or [0.0])
-                        for i, o in enumerate(oth_sets)])
+    if refs:
+        quality = np.array([_agreement_with(o, tuple(refs)) for o in oth])
+    else:
+        quality = np.array([_mean([_dice(o, p) for k, p in enumerate(oth_sets) if k != i] or [0.0])
+                            for i, o in enumerate(oth_sets)])
     quality = quality / quality.sum() if len(quality) and quality.sum() > 0 else np.full(len(oth), 1 / max(1, len(oth)))
     pairs = [(st[i], st[i + 1]) for i in range(n - 1)]  # pairs[i]: words i and i + 1
 
-    def bigram_share(sets: list[frozenset]) -> np.ndarray:
-        """Per word, the larger share of `sets` holding its left or right bigram."""
-        share = np.array([_mean([b in bs for bs in sets]) for b in pairs] or [0.0])
+    def bigram_share(counts: list[int], k: int) -> np.ndarray:
+        """Per word, the larger share of `k` texts holding its left or right bigram (`counts`: per pair)."""
+        share = np.array([m / k for m in counts] or [0.0])
         out = np.zeros(n)
         if pairs:
             out[:-1] = share  # right bigram
@@ -189,14 +216,16 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[str], oth: list[str], se
         return out
 
     if refs:
-        x[:, c["ref"]] = supported_matrix(st, ref_sets).mean(axis=1)
-        x[:, c["ref_bigram"]] = bigram_share([_ngram_sets(r)[0] for r in refs])
+        x[:, c["ref"]] = supported_matrix(st, [lemmas(r) for r in refs]).mean(axis=1)
+        ref_bigrams = [_ngram_sets(r)[0] for r in refs]
+        x[:, c["ref_bigram"]] = bigram_share([sum(b in bs for bs in ref_bigrams) for b in pairs], len(refs))
         x[:, c["ref_aligned"]] = sum(_aligned(st, r) for r in refs) / len(refs)
     if oth:
-        grams = [_ngram_sets(o) for o in oth]
+        _, bi, tri = _others_counts(segment)
+        own = _ngram_sets(segment.hypothesis)[1]
         x[:, c["others"]] = supported_matrix(st, oth_sets) @ quality
-        x[:, c["others_bigram"]] = bigram_share([g[0] for g in grams])
-        x[:, c["others_trigram"]] = [_mean([t in g[1] for g in grams]) for t in
+        x[:, c["others_bigram"]] = bigram_share([bi[b] - 1 for b in pairs], len(oth))  # less its own
+        x[:, c["others_trigram"]] = [(tri[t] - (t in own)) / len(oth) for t in
                                      (tuple(st[max(0, i - 1):i + 2]) for i in range(n))]
     support = (x[:, c["ref"]] + x[:, c["others"]]) / (bool(refs) + bool(oth))
     content = x[:, c["stopword"]] == 0
@@ -232,8 +261,9 @@ def unsupported(segment: Segment, mode: str, ws: Sequence[tuple[int, int, str]],
         ref = set().union(*(lemmas(r) for r in segment.references))
         out["reference"] = content & np.array([not supported_by(s, ref) for s in st], bool)
     if mode in ("consensus", "reference+consensus"):
-        others = [lemmas(o) for o in segment.others.values()]
-        out["others"] = content & (2 * supported_matrix(st, others).sum(axis=1) <= len(others))
+        lem, others = _others_counts(segment)[0], [lemmas(o) for o in segment.others.values()]
+        held = [sum(supported_by(s, o) for o in others) if "-" in s else lem[s] - 1 for s in st]  # less its own
+        out["others"] = content & (2 * np.array(held) <= len(others))
     return out
 
 
@@ -358,6 +388,8 @@ class Mistranslation(Detector):
             for text in (s.hypothesis, *s.references, *s.others.values()):
                 lemmas(text)
                 _ngram_sets(text)
+            if s.others:
+                _others_counts(s)
 
     def detect(self, segment: Segment) -> list[Flag]:
         mode = mode_of(segment)
