@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from mteval.errors import ConfigError
 from mteval.flags import (
     DEFAULT_DETECTORS,
@@ -14,6 +16,7 @@ from mteval.flags import (
     make_detectors,
     support,
 )
+from mteval.flags.hallucination import DOUBLE_RE, LOOP_RE, WORD_RE, _may_repeat
 from mteval.flags.numbers import chinese_values, source_numbers
 
 from .conftest import ROOT
@@ -121,6 +124,21 @@ def test_repetition_true_and_false():
     phrase = "in the field of science in the field of science"
     assert texts(run("repetition", f"Progress {phrase}.")) == [("in the field of science", "major")]
     assert run("repetition", "It was a very very good year, step by step.") == []
+    # One word looping (WMT22 DLUT): one flag, though the loop also matches the four-word double pattern.
+    loop = ", ".join(["February"] * 12)
+    assert texts(run("repetition", f"Three hot searches: {loop}.")) == [(loop[len("February, "):], "major")]
+
+
+@settings(max_examples=400, deadline=None)
+@example(["war"] * 8, [" "] * 24)  # one word looping also matches the four-word double pattern
+@given(st.integers(1, 5).flatmap(lambda k: st.lists(st.sampled_from(["war", "The", "the", "of", "1"][:k]), max_size=24)),
+       st.lists(st.sampled_from([" ", ", ", "; "]), min_size=24, max_size=24))
+def test_repetition_precheck_never_misses_a_loop(ws, seps):
+    """The cheap pre-check holds whenever either repetition pattern matches (it only saves the regexes' time)."""
+    text = "".join(w + sep for w, sep in zip(ws, seps))
+    loop, double = _may_repeat([w.lower() for w in WORD_RE.findall(text)])
+    assert loop or not LOOP_RE.search(text)
+    assert double or not DOUBLE_RE.search(text)
 
 
 def test_length_ratio_true_and_false():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .base import DETECTORS, Detector, Flag, Segment
 from .lexicon import verbs
@@ -28,8 +29,10 @@ VERB_SUFFIX_RE = re.compile(r"[a-z]{2,}(?:ed|ing|es|ize|ise|ify|ate)$")
 ALPHA_RE = re.compile(r"[^\W\d_]+")
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentences of `text`; no break after an abbreviation (St., U.S., Mr.) or an initial."""
+@lru_cache(maxsize=65536)
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of the sentences of `text`; no break after an abbreviation (St., U.S., Mr.) or an initial
+    (cached: two detectors read them)."""
     spans, start = [], 0
     for m in SENTENCE_END_RE.finditer(text):
         before = m.group(1)
@@ -39,7 +42,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return spans
+    return tuple(spans)
 
 
 @DETECTORS.register("broken-sentence")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections import Counter
 
 from .base import DETECTORS, Detector, Flag, Segment
 
@@ -21,6 +20,24 @@ _SLACK = math.log(2.6)  # outside [expected / 2.6, expected * 2.6] is an outlier
 _SLACK_EVIDENCE = math.log(1.9)  # … and outside [÷1.9, ×1.9] of the references' / other systems' length
 
 
+def _may_repeat(ws: list[str]) -> tuple[bool, bool]:
+    """Whether the words `ws` (lower case) can hold a `LOOP_RE` match (a word at i, i + p and i + 2p, p ≤ 6) and a
+    `DOUBLE_RE` one (4 words at i and again at i + p, 4 ≤ p ≤ 10): necessary conditions, far cheaper than the
+    regexes."""
+    at: dict[str, list[int]] = {}
+    for i, w in enumerate(ws):
+        at.setdefault(w, []).append(i)
+    loop = double = False
+    for positions in at.values():
+        for k, a in enumerate(positions):
+            for b in positions[k + 1:]:
+                if b - a > 10:
+                    break
+                loop = loop or (b - a <= 6 and 2 * b - a < len(ws) and ws[2 * b - a] == ws[a])
+                double = double or (b - a >= 4 and ws[a:a + 4] == ws[b:b + 4])
+    return loop, double
+
+
 @DETECTORS.register("repetition")
 class Repetition(Detector):
     """A word or phrase looping (three or more times in a row, or a 4+ word phrase twice in a row) when the
@@ -32,16 +49,15 @@ class Repetition(Detector):
 
     def detect(self, segment: Segment) -> list[Flag]:
         hyp = segment.hypothesis
-        counts = Counter(w.lower() for w in WORD_RE.findall(hyp))
-        repeated = [c for c in counts.values() if c >= 2]
-        regexes = [r for r, needed in ((LOOP_RE, max(repeated, default=0) >= 3), (DOUBLE_RE, len(repeated) >= 4))
+        regexes = [r for r, needed in zip((LOOP_RE, DOUBLE_RE), _may_repeat([w.lower() for w in WORD_RE.findall(hyp)]))
                    if needed]  # cheap pre-check: most outputs repeat too little for either pattern
-        flags = []
+        flags, taken = [], []  # taken: the (start, end) of each flagged match, first unit included
         for regex in regexes:
             for m in regex.finditer(hyp):
                 unit = m.group(1)
-                if unit.isdigit() or any(f.start <= m.start() < f.end for f in flags):
+                if unit.isdigit() or any(m.start() < end and start < m.end() for start, end in taken):
                     continue
+                taken.append(m.span())
                 repeat_start = m.start() + len(unit)
                 while repeat_start < m.end() and not hyp[repeat_start].isalnum():
                     repeat_start += 1

@@ -18,7 +18,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cydifflib import SequenceMatcher  # difflib's algorithm, compiled
@@ -175,7 +175,7 @@ class SourceWord:
     text: str
     keys: frozenset[str]
 
-    @property
+    @cached_property
     def is_content(self) -> bool:
         return bool(self.keys) and bool(HAN_RE.fullmatch(self.text))
 
@@ -244,7 +244,7 @@ class Alignment:
     """For each output word, the index of a source word it renders (or -1); for each source word, whether the
     output renders it. Shared by the detectors of a segment (cached): do not modify."""
 
-    hyp_words: list[tuple[int, int, str]]
+    hyp_words: tuple[tuple[int, int, str], ...]
     src_words: tuple[SourceWord, ...]
     hyp_to_src: list[int]
     rendered: list[bool]

@@ -130,7 +130,7 @@ def _aligned(hyp: list[str], reference: str) -> np.ndarray:
     return out
 
 
-def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str]], np.ndarray]:
+def word_features(segment: Segment, mode: str) -> tuple[Sequence[tuple[int, int, str]], np.ndarray]:
     """The words of the hypothesis and their feature matrix (one row per word, columns `FEATURES`)."""
     use_refs, use_others = mode in ("reference", "reference+consensus"), mode in ("consensus", "reference+consensus")
     alignment = align(segment.source, segment.hypothesis) if segment.src_lang == "zh" else None
@@ -146,7 +146,7 @@ def word_features(segment: Segment, mode: str) -> tuple[list[tuple[int, int, str
     x[:, c["bias"]] = 1.0
     x[:, c["stopword"]] = [s in STOPWORDS for s in st]
     x[:, c["capitalised"]] = [i > 0 and w[:1].isupper() for i, (_, _, w) in enumerate(ws)]
-    x[:, c["digit"]] = [any(ch.isdigit() for ch in w) for _, _, w in ws]
+    x[:, c["digit"]] = [not w.isalpha() and any(ch.isdigit() for ch in w) for _, _, w in ws]
     x[:, c["word_length"]] = [min(len(w), 12) / 12 for _, _, w in ws]
     if alignment is not None:
         src = np.array([j >= 0 for j in alignment.hyp_to_src], float)

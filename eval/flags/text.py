@@ -20,9 +20,11 @@ _STOPWORDS_WORDS = (
 STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
 
 
-def words(text: str) -> list[tuple[int, int, str]]:
-    """Words of `text` as (start, end, word) with character offsets (letters and digits, inner ' . -)."""
-    return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Words of `text` as (start, end, word) with character offsets (letters and digits, inner ' . -); cached:
+    every detector reads the hypothesis's words."""
+    return tuple((m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text))
 
 
 _ORDINAL_RE = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
