@@ -18,6 +18,7 @@ from mteval.flags import (
 )
 from mteval.flags.hallucination import DOUBLE_RE, LOOP_RE, WORD_RE, _may_repeat
 from mteval.flags.numbers import chinese_values, source_numbers
+from mteval.flags.text import STOPWORDS
 
 from .conftest import ROOT
 
@@ -224,6 +225,30 @@ def test_mistranslation_with_other_systems_true_and_false():
     assert [f.text for f in flags] == ["serves Ukrainian farmers"]
     assert flags[0].evidence["unsupported"] == {"others": ["Ukrainian", "farmers"]}
     assert run("mistranslation", others["s0"], src=src, others=others) == []
+
+
+def test_other_systems_evidence_counted_once_per_segment():
+    """The other systems' n-gram shares and the words most of them did not write come from counts over all of a
+    segment's outputs less the hypothesis's own: they equal testing each other output, also when another system wrote
+    the very same text, or it with spaces around."""
+    from mteval.flags.text import lemma_tokens, lemmas, supported_by
+
+    hyp = "The talks were held at the request of the U.S. side and the U.S. side only"
+    others = {"same": hyp, "spaced": f"  {hyp} ", "b": "The call was held at the request of the US side",
+              "c": "Talks were held at the initiative of the U.S. side", "d": "The two-sided talks were held"}
+    seg = Segment(0, "应美方请求举行会谈。", hyp, [], others)
+    ws, x = support.word_features(seg, "consensus")
+    st, outs = lemma_tokens(hyp), list(others.values())
+    share = {n: [sum(st[i:i + n] in support._ngram_sets(o)[1] for o in outs) / len(outs)
+                 for i in range(len(st) - n + 1)] for n in (2, 3)}
+    bigram = [max(share[2][i - 1] if i else 0.0, share[2][i] if i < len(st) - 1 else 0.0) for i in range(len(st))]
+    trigram = [share[2][0], *share[3], share[2][-1]]
+    assert list(x[:, support.COLUMN["others_bigram"]]) == bigram
+    assert list(x[:, support.COLUMN["others_trigram"]]) == trigram
+    held = [sum(supported_by(t, lemmas(o)) for o in outs) for t in st]
+    alone = support.unsupported(seg, "consensus", ws, x)["others"]
+    assert list(alone) == [t not in STOPWORDS and 2 * h <= len(outs) for t, h in zip(st, held)]
+    assert alone.any() and not alone.all()
 
 
 def test_mistranslation_evidence_agrees_with_the_label_on_wmt22(shared):

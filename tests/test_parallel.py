@@ -35,9 +35,10 @@ def test_fork_map_in_process_for_one_job_one_task_or_torch(no_torch, monkeypatch
     assert list(fork_map(_pid_and_square, [(6,), (7,)], jobs=2)) == [(os.getpid(), 36), (os.getpid(), 49)]
 
 
-def test_flag_stage_workers_give_the_same_flags_as_one_process(no_torch):
+def test_flag_stage_workers_give_the_same_flags_as_one_process(no_torch, monkeypatch):
     """The flag stage's route: ranges of segments of every system flagged in forked workers, each preparing its own
-    range, equal flagging each system whole here."""
+    range and flagging it in steps, equal flagging each system whole here."""
+    from mteval import flags
     from mteval.flags import build_segments, flag_segments, flag_systems, make_detectors
     from mteval.runs.pipeline import _ranges
 
@@ -51,5 +52,6 @@ def test_flag_stage_workers_give_the_same_flags_as_one_process(no_torch):
     here = [flag_segments(segments, dets) for segments in systems]
     assert any(here)
     assert _ranges(3, 4) == [(0, 1), (1, 2), (2, 3)] and _ranges(5, 2) == [(0, 2), (2, 5)]
+    monkeypatch.setattr(flags, "STEP", 1)  # the range of two segments in two steps
     parts = list(fork_map(flag_systems, [(systems, dets, lo, hi) for lo, hi in _ranges(3, 2)], jobs=2))
     assert [parts[0][k] + parts[1][k] for k in range(3)] == here
