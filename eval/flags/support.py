@@ -216,7 +216,8 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[str], oth: list[str], se
         return out
 
     if refs:
-        x[:, c["ref"]] = supported_matrix(st, [lemmas(r) for r in refs]).mean(axis=1)
+        ref_sets = [lemmas(r) for r in refs]
+        x[:, c["ref"]] = [sum(supported_by(t, v) for v in ref_sets) / len(refs) for t in st]
         ref_bigrams = [_ngram_sets(r)[0] for r in refs]
         x[:, c["ref_bigram"]] = bigram_share([sum(b in bs for bs in ref_bigrams) for b in pairs], len(refs))
         x[:, c["ref_aligned"]] = sum(_aligned(st, r) for r in refs) / len(refs)
@@ -293,15 +294,15 @@ SPAN_FEATURES = ("bias", "max_p_error", "mean_p_error", "words", "segment_p_erro
                  "capitalised", "digit", "share_no_source_word", "segment_support", "abs_source_length_ratio")
 
 
-def span_features(x: np.ndarray, p_err: np.ndarray, first: int, last: int) -> np.ndarray:
+def span_features(x: np.ndarray, p_err: np.ndarray, first: int, last: int, segment_p: float) -> np.ndarray:
     """Features of the candidate span of words first..last (columns `SPAN_FEATURES`), for its confidence and
-    severity models."""
-    run, p, c = x[first:last + 1], p_err[first:last + 1], COLUMN
-    return np.array([1.0, _logit(float(p.max())), _logit(float(p.mean())), np.log(last - first + 1),
-                     _logit(float(p_err.mean())), float((run[:, c["ref"]] == 0).mean()),
-                     float(run[:, c["capitalised"]].max()), float(run[:, c["digit"]].max()),
-                     float((run[:, c["source"]] == 0).mean()), float(x[0, c["segment_support"]]),
-                     float(x[0, c["abs_source_length_ratio"]])])
+    severity models (`segment_p`: the mean of `p_err` over the segment)."""
+    run, p, c, n = x[first:last + 1], p_err[first:last + 1], COLUMN, last - first + 1
+    return np.array([1.0, _logit(float(p.max())), _logit(float(p.mean())), np.log(n),
+                     _logit(segment_p),
+                     np.count_nonzero(run[:, c["ref"]] == 0) / n, float(run[:, c["capitalised"]].max()),
+                     float(run[:, c["digit"]].max()), np.count_nonzero(run[:, c["source"]] == 0) / n,
+                     float(x[0, c["segment_support"]]), float(x[0, c["abs_source_length_ratio"]])])
 
 
 @dataclass
@@ -323,7 +324,8 @@ def candidates(segment: Segment, mode: str, w: dict, ws: Sequence[tuple[int, int
     reasons = unsupported(segment, mode, ws, x)
     runs = [(a, b) for a, b in spans(ws, p_err, w["threshold"], w["gap"])
             if any(r[a:b + 1].any() for r in reasons.values())]
-    return [Candidate(a, b, span_features(x, p_err, a, b), float(p_major[a:b + 1].mean()),
+    segment_p = float(p_err.mean())
+    return [Candidate(a, b, span_features(x, p_err, a, b, segment_p), float(p_major[a:b + 1].mean()),
                       {k: [ws[i][2] for i in range(a, b + 1) if r[i]] for k, r in reasons.items() if r[a:b + 1].any()})
             for a, b in runs]
 
