@@ -29,7 +29,7 @@ VERB_SUFFIX_RE = re.compile(r"[a-z]{2,}(?:ed|ing|es|ize|ise|ify|ate)$")
 ALPHA_RE = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def sentences(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of the sentences of `text`; no break after an abbreviation (St., U.S., Mr.) or an initial
     (cached: two detectors read them)."""

@@ -20,7 +20,7 @@ _STOPWORDS_WORDS = (
 STOPWORDS = frozenset(_STOPWORDS_WORDS.split())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def words(text: str) -> tuple[tuple[int, int, str], ...]:
     """Words of `text` as (start, end, word) with character offsets (letters and digits, inner ' . -); cached:
     every detector reads the hypothesis's words."""
