@@ -120,13 +120,13 @@ def _matcher(text: str) -> SequenceMatcher:
     return SequenceMatcher(None, (), list(lemma_tokens(text)), autojunk=False)
 
 
-def _aligned(hyp: list[str], reference: str) -> np.ndarray:
+def _aligned(hyp: Sequence[str], reference: str) -> list[int]:
     """1 for each hypothesis token inside a matching block with the lemma tokens of `reference` (order-aware)."""
-    out = np.zeros(len(hyp))
+    out = [0] * len(hyp)
     matcher = _matcher(reference)
     matcher.set_seq1(hyp)
     for block in matcher.get_matching_blocks():
-        out[block.a:block.a + block.size] = 1.0
+        out[block.a:block.a + block.size] = [1] * block.size
     return out
 
 
@@ -170,8 +170,8 @@ def word_features(segment: Segment, mode: str) -> tuple[Sequence[tuple[int, int,
 @lru_cache(maxsize=1024)
 def _counts(texts: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
     """In how many of one segment's outputs `texts` (every system's, sorted) each lemma occurs, each lemma bigram,
-    each lemma bigram or trigram: the other systems' counts for any one of them are these less its own (computed once
-    per segment, not once per system)."""
+    each lemma bigram or trigram: the other systems' counts for any one output are these less its own (computed once
+    per segment, not once per system; the cache holds a flag step's segments)."""
     lem, bi, tri = Counter(), Counter(), Counter()
     for text in texts:
         lem.update(lemmas(text))
@@ -184,6 +184,12 @@ def _counts(texts: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
 def _others_counts(segment: Segment) -> tuple[Counter, Counter, Counter]:
     """`_counts` of the segment's hypothesis and other systems' outputs."""
     return _counts(tuple(sorted((segment.hypothesis, *segment.others.values()))))
+
+
+@lru_cache(maxsize=4096)
+def _reference_counts(references: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
+    """`_counts` of a segment's references (sorted), cached apart from the outputs'."""
+    return _counts.__wrapped__(references)
 
 
 @lru_cache(maxsize=65536)
@@ -216,11 +222,11 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[str], oth: list[str], se
         return out
 
     if refs:
-        ref_sets = [lemmas(r) for r in refs]
-        x[:, c["ref"]] = [sum(supported_by(t, v) for v in ref_sets) / len(refs) for t in st]
-        ref_bigrams = [_ngram_sets(r)[0] for r in refs]
-        x[:, c["ref_bigram"]] = bigram_share([sum(b in bs for bs in ref_bigrams) for b in pairs], len(refs))
-        x[:, c["ref_aligned"]] = sum(_aligned(st, r) for r in refs) / len(refs)
+        ref_lemmas, ref_bigrams, _ = _reference_counts(tuple(sorted(refs)))
+        x[:, c["ref"]] = [(sum(supported_by(t, lemmas(r)) for r in refs) if "-" in t else ref_lemmas[t]) / len(refs)
+                          for t in st]
+        x[:, c["ref_bigram"]] = bigram_share([ref_bigrams[b] for b in pairs], len(refs))
+        x[:, c["ref_aligned"]] = [sum(col) / len(refs) for col in zip(*(_aligned(st, r) for r in refs))]
     if oth:
         _, bi, tri = _others_counts(segment)
         own = _ngram_sets(segment.hypothesis)[1]
