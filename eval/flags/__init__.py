@@ -89,7 +89,7 @@ def prepare(segments: Sequence[Segment], detectors: Sequence[Detector]) -> None:
 
 
 # Segments per step of `flag_systems`: every system flags a step before the next one starts, so the caches of a
-# segment's evidence shared by all systems (e.g. `support._counts`) still hold it.
+# segment's evidence shared by all systems (e.g. `support._output_counts`) still hold it.
 STEP = 256
 
 

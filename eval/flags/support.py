@@ -167,11 +167,8 @@ def word_features(segment: Segment, mode: str) -> tuple[Sequence[tuple[int, int,
     return ws, np.hstack([x, np.vstack([pad, x[:-1, cols]]), np.vstack([x[1:, cols], pad])])
 
 
-@lru_cache(maxsize=1024)
-def _counts(texts: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
-    """In how many of one segment's outputs `texts` (every system's, sorted) each lemma occurs, each lemma bigram,
-    each lemma bigram or trigram: the other systems' counts for any one output are these less its own (computed once
-    per segment, not once per system; the cache holds a flag step's segments)."""
+def _counts(texts: Sequence[str]) -> tuple[Counter, Counter, Counter]:
+    """In how many of `texts` each lemma occurs, each lemma bigram, each lemma bigram or trigram."""
     lem, bi, tri = Counter(), Counter(), Counter()
     for text in texts:
         lem.update(lemmas(text))
@@ -181,15 +178,22 @@ def _counts(texts: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
     return lem, bi, tri
 
 
+@lru_cache(maxsize=1024)  # a flag step's segments (`flags.STEP`)
+def _output_counts(outputs: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
+    """`_counts` of one segment's outputs, every system's (sorted): the other systems' counts for any one output are
+    these less its own (computed once per segment, not once per system)."""
+    return _counts(outputs)
+
+
 def _others_counts(segment: Segment) -> tuple[Counter, Counter, Counter]:
     """`_counts` of the segment's hypothesis and other systems' outputs."""
-    return _counts(tuple(sorted((segment.hypothesis, *segment.others.values()))))
+    return _output_counts(tuple(sorted((segment.hypothesis, *segment.others.values()))))
 
 
 @lru_cache(maxsize=4096)
 def _reference_counts(references: tuple[str, ...]) -> tuple[Counter, Counter, Counter]:
-    """`_counts` of a segment's references (sorted), cached apart from the outputs'."""
-    return _counts.__wrapped__(references)
+    """`_counts` of a segment's references (sorted), cached apart from the outputs' so neither evicts the other."""
+    return _counts(references)
 
 
 @lru_cache(maxsize=65536)
