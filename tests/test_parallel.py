@@ -51,7 +51,8 @@ def test_flag_stage_workers_give_the_same_flags_as_one_process(no_torch, monkeyp
                for name, lines in outputs.items()]
     here = [flag_segments(segments, dets) for segments in systems]
     assert any(here)
-    assert _ranges(3, 4) == [(0, 1), (1, 2), (2, 3)] and _ranges(5, 2) == [(0, 2), (2, 5)]
+    assert _ranges([1, 1, 1], 4) == [(0, 1), (1, 2), (2, 3)] and _ranges([1] * 5, 2) == [(0, 3), (3, 5)]
+    assert _ranges([5, 1, 1, 1, 1, 1], 2) == [(0, 1), (1, 6)] and _ranges([], 2) == []
     monkeypatch.setattr(flags, "STEP", 1)  # the range of two segments in two steps
-    parts = list(fork_map(flag_systems, [(systems, dets, lo, hi) for lo, hi in _ranges(3, 2)], jobs=2))
+    parts = list(fork_map(flag_systems, [(systems, dets, lo, hi) for lo, hi in _ranges([1, 1, 1], 2)], jobs=2))
     assert [parts[0][k] + parts[1][k] for k in range(3)] == here

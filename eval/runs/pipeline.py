@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import itertools
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -265,7 +266,9 @@ def flag(ctx: RunContext) -> None:
             # process-wide resources (dictionary, segmenter) are loaded here once, on one segment, and inherited.
             # Detectors fed by a model's metric stay in this process.
             jobs = 1 if fed else idle_cores()
-            parts = _ranges(len(corpus), 1 if jobs == 1 else 2 * jobs) if systems else []
+            # Ranges of near-equal work (characters of every system's output), so neither core waits at the end.
+            work = [1 + sum(len(seg.hypothesis) for seg in column) for column in zip(*systems)]
+            parts = _ranges(work, 1 if jobs == 1 else 2 * jobs) if systems else []
             if systems and jobs > 1:
                 prepare(systems[0][:1], dets)
             per_system: list[list[Any]] = [[] for _ in systems]
@@ -287,9 +290,12 @@ def flag(ctx: RunContext) -> None:
                              "corpora": [name for name, _ in flagged], "flags": len(rows)}
 
 
-def _ranges(n: int, parts: int) -> list[tuple[int, int]]:
-    """`n` items as up to `parts` contiguous (lo, hi) ranges of near-equal size."""
-    bounds = [round(i * n / parts) for i in range(parts + 1)]
+def _ranges(weights: Sequence[float], parts: int) -> list[tuple[int, int]]:
+    """Items of these (positive) weights as up to `parts` contiguous (lo, hi) ranges of near-equal total weight."""
+    if not weights:
+        return []
+    cum = list(itertools.accumulate(weights))
+    bounds = [0, *(bisect.bisect_left(cum, cum[-1] * k / parts) + 1 for k in range(1, parts)), len(weights)]
     return [(lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
 
 
