@@ -113,7 +113,7 @@ MUTATIONS = [
     Mutation("transliterations only by alike letters", "flags/lexicon.py",
              "return len(outline) >= 3 and _alike(", "return False and _alike(",
              "tests/test_flags_detectors.py::test_transliterations_by_consonant_outline"),
-    Mutation("function words transliterate", "flags/lexicon.py", "and w.lower() not in STOPWORDS:  # a name", ":  # a name",
+    Mutation("function words transliterate", "flags/lexicon.py", "and word.lower() not in STOPWORDS:\n", ":\n",
              "tests/test_flags_detectors.py::test_function_words_never_transliterate"),
     Mutation("flag steps overlap", "flags/__init__.py", "flags.extend(flag_segments(segments[a:b], detectors))",
              "flags.extend(flag_segments(segments[a:b + 1], detectors))",

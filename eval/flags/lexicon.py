@@ -255,24 +255,33 @@ def _key_index(source: str) -> dict[str, list[int]]:
     return by_key
 
 
+@lru_cache(maxsize=65536)
+def _renders(source: str, word: str) -> tuple[int, ...]:
+    """The source words (indices, ascending) that an output word may render: by a dictionary match key, else, for a
+    capitalised content word, by sound (a name may transliterate a source word). Cached: most words of a segment's
+    outputs recur in the other systems' outputs."""
+    by_key = _key_index(source)
+    cands = sorted({j for k in keys(word) for j in by_key.get(k, ())})
+    if not cands and word[:1].isupper() and word.lower() not in STOPWORDS:
+        cands = [j for j, sw in enumerate(source_words(source)) if len(sw.text) >= 2 and transliterates(word, sw.text)]
+    return tuple(cands)
+
+
 @lru_cache(maxsize=32768)
 def align(source: str, hypothesis: str) -> Alignment:
     """Dictionary alignment of an English output to its Chinese source (first matching source word, left to right,
     preferring the source word at the most similar relative position)."""
     src = source_words(source)
     hyp = words(hypothesis)
-    by_key = _key_index(source)
     hyp_to_src = []
     rendered = [False] * len(src)
     for i, (_, _, w) in enumerate(hyp):
-        cands = sorted({j for k in keys(w) for j in by_key.get(k, ())})
-        if not cands and w[:1].isupper() and w.lower() not in STOPWORDS:  # a name may transliterate a source word
-            cands = [j for j, sw in enumerate(src) if len(sw.text) >= 2 and transliterates(w, sw.text)]
+        cands = _renders(source, w)
         if not cands:
             hyp_to_src.append(-1)
             continue
         rel = i / max(1, len(hyp) - 1)
-        j = min(cands, key=lambda c: abs(c / max(1, len(src) - 1) - rel))
+        j = cands[0] if len(cands) == 1 else min(cands, key=lambda c: abs(c / max(1, len(src) - 1) - rel))
         hyp_to_src.append(j)
         for c in cands:
             rendered[c] = True
