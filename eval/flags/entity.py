@@ -35,10 +35,11 @@ class WrongEntity(Detector):
         others = [lemmas(o) for o in segment.others.values()]
         bad = []
         for (start, end, word), src in zip(alignment.hyp_words, alignment.hyp_to_src):
-            low = lemma(word)
             if (src >= 0 or start in starts or len(word) < 3 or word.isupper() or not word.isalpha()
-                    or not is_name_word(word)
-                    or low in vouched or (others and 2 * sum(low in o for o in others) >= len(others))):
+                    or not is_name_word(word)):
+                continue
+            low = lemma(word)
+            if low in vouched or (others and 2 * sum(low in o for o in others) >= len(others)):
                 continue
             bad.append((start, end))
         return [segment.flag(start, end, "major", "wrong-entity",
