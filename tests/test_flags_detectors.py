@@ -40,6 +40,23 @@ def test_every_default_detector_is_registered():
         make_detectors(["nope"])
 
 
+def test_flagging_pauses_the_cyclic_gc_and_restores_it():
+    import gc
+
+    seen = []
+    det = make_detectors(["repetition"])[0]
+    det.detect = lambda seg: seen.append(gc.isenabled()) or []
+    assert gc.isenabled()
+    flag_segments([Segment(0, "双方讨论了问题。", "Both sides talked.")], [det])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        flag_segments([Segment(0, "双方讨论了问题。", "Both sides talked.")], [det])
+        assert not gc.isenabled()  # a caller's choice stays
+    finally:
+        gc.enable()
+
+
 def test_broken_sentence_true_and_false():
     hyp = "Biden called on Russia to relax. intense situation."
     flags = run("broken-sentence", hyp)
