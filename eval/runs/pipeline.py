@@ -242,14 +242,14 @@ def score(ctx: RunContext) -> None:
 def flag(ctx: RunContext) -> None:
     """Write flags.jsonl: the flag detectors over every corpus × system (the corpus's other systems are the
     consensus evidence, its references the reference evidence); only the corpora `flags.corpora` lists, if any."""
-    from ..flags import build_segments, flag_systems, make_detectors, prepare
+    from ..flags import build_segments, flag_systems, gc_paused, make_detectors, prepare
     from ..parallel import fork_map, idle_cores
 
     spec = ctx.config.data.get("flags") or {}
     detectors = make_detectors(spec.get("detectors"), {"glossary": spec.get("glossary")})
     rows: list[dict[str, Any]] = []
     names = [d.name for d in detectors]
-    with metric_cache(ctx) as cache:
+    with metric_cache(ctx) as cache, gc_paused():  # the segments, workers' results and rows: many small objects
         chosen = spec.get("corpora")
         flagged = [(name, corpus) for name, corpus in ctx.corpora.items() if chosen is None or name in chosen]
         for name, corpus in flagged:
