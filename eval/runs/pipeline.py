@@ -266,9 +266,10 @@ def flag(ctx: RunContext) -> None:
             # process-wide resources (dictionary, segmenter) are loaded here once, on one segment, and inherited.
             # Detectors fed by a model's metric stay in this process.
             jobs = 1 if fed else idle_cores()
-            # Ranges of near-equal work (characters of every system's output), so neither core waits at the end.
+            # Ranges of near-equal work (characters of every system's output), four per worker: neither core waits
+            # long at the end, and the progress bar moves every second or so.
             work = [1 + sum(len(seg.hypothesis) for seg in column) for column in zip(*systems)]
-            parts = _ranges(work, 1 if jobs == 1 else 2 * jobs) if systems else []
+            parts = _ranges(work, 1 if jobs == 1 else 4 * jobs) if systems else []
             if systems and jobs > 1:
                 prepare(systems[0][:1], dets)
             per_system: list[list[Any]] = [[] for _ in systems]
