@@ -281,7 +281,7 @@ def align(source: str, hypothesis: str) -> Alignment:
             hyp_to_src.append(-1)
             continue
         rel = i / max(1, len(hyp) - 1)
-        j = cands[0] if len(cands) == 1 else min(cands, key=lambda c: abs(c / max(1, len(src) - 1) - rel))
+        j = min(cands, key=lambda c: abs(c / max(1, len(src) - 1) - rel))
         hyp_to_src.append(j)
         for c in cands:
             rendered[c] = True

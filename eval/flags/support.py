@@ -196,6 +196,13 @@ def _reference_counts(references: tuple[str, ...]) -> tuple[Counter, Counter, Co
     return _counts(references)
 
 
+def _holding(token: str, counts: Counter, vocabularies: Sequence[frozenset[str]], own: int = 0) -> int:
+    """How many of `vocabularies` support `token` (`supported_by`): its lemma count in `counts` less the `own` counted
+    texts that are not among them (a hypothesis's own lemmas), or, for a hyphenated compound, each vocabulary
+    checked (its parts may come from different words)."""
+    return sum(supported_by(token, v) for v in vocabularies) if "-" in token else counts[token] - own
+
+
 @lru_cache(maxsize=65536)
 def _agreement_with(text: str, references: tuple[str, ...]) -> float:
     """Mean Dice overlap of the lemmas of `text` with those of each reference."""
@@ -227,8 +234,8 @@ def _agreement(x: np.ndarray, st: list[str], refs: list[str], oth: list[str], se
 
     if refs:
         ref_lemmas, ref_bigrams, _ = _reference_counts(tuple(sorted(refs)))
-        x[:, c["ref"]] = [(sum(supported_by(t, lemmas(r)) for r in refs) if "-" in t else ref_lemmas[t]) / len(refs)
-                          for t in st]
+        ref_sets = [lemmas(r) for r in refs]
+        x[:, c["ref"]] = [_holding(t, ref_lemmas, ref_sets) / len(refs) for t in st]
         x[:, c["ref_bigram"]] = bigram_share([ref_bigrams[b] for b in pairs], len(refs))
         x[:, c["ref_aligned"]] = [sum(col) / len(refs) for col in zip(*(_aligned(st, r) for r in refs))]
     if oth:
@@ -273,7 +280,7 @@ def unsupported(segment: Segment, mode: str, ws: Sequence[tuple[int, int, str]],
         out["reference"] = content & np.array([not supported_by(s, ref) for s in st], bool)
     if mode in ("consensus", "reference+consensus"):
         lem, others = _others_counts(segment)[0], [lemmas(o) for o in segment.others.values()]
-        held = [sum(supported_by(s, o) for o in others) if "-" in s else lem[s] - 1 for s in st]  # less its own
+        held = [_holding(s, lem, others, own=1) for s in st]
         out["others"] = content & (2 * np.array(held) <= len(others))
     return out
 
