@@ -20,7 +20,8 @@ SEGMENTS = [0, 10]  # the headline and the byline: the shortest seed segments
 
 
 @pytest.mark.slow
-def test_gemma_translates_seed_segments(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gemma_translates_seed_segments(seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("MTEVAL_MODEL_CACHE", str(tmp_path / "converted"))
     sources = [read_lines(seed_dir / "source.zh")[i] for i in SEGMENTS]
     refs = [read_lines(seed_dir / "reference.en")[i] for i in SEGMENTS]
@@ -29,6 +30,9 @@ def test_gemma_translates_seed_segments(seed_dir: Path, tmp_path: Path, monkeypa
             "generation": {"max_new_tokens": 48}}
     first = make("hf-causal", **spec)
     got = first.translate(corpus)
+    # One line says what the first load does; transformers' de-quantization bar (plain tqdm) stays off stderr.
+    err = capfd.readouterr().err
+    assert "de-quantizing gemma-3-270m-q4_k_m.gguf (once)" in err and "GGUF tensors" not in err
     assert first.source().gguf_file == "gemma-3-270m-q4_k_m.gguf"
     assert first.identity()["weights_sha256"] == "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 

@@ -6,9 +6,12 @@ CPU; loading the kept checkpoint takes seconds, and `ct2` converts from it.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +35,11 @@ def dequantized_checkpoint(src: ModelSource, key: str) -> Path | None:
     if not (target / "complete").is_file():
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(src.load_path, gguf_file=src.gguf_file)
-        model = AutoModelForCausalLM.from_pretrained(src.load_path, gguf_file=src.gguf_file)
+        print(f"de-quantizing {src.gguf_file} (once) into {target} ...", file=sys.stderr)
+        # transformers draws a plain tqdm bar here, which its progress-bar switch does not reach: kept off stderr.
+        with contextlib.redirect_stderr(io.StringIO()):
+            tokenizer = AutoTokenizer.from_pretrained(src.load_path, gguf_file=src.gguf_file)
+            model = AutoModelForCausalLM.from_pretrained(src.load_path, gguf_file=src.gguf_file)
         save_converted(model, tokenizer, target)
     return target if (target / "complete").is_file() else None
 
