@@ -7,6 +7,9 @@ score and flag, their ratio (target: flag ≤ score), the size of flags.jsonl (t
 flags per segment of any corpus × system (target ≤ 1), and per flagged corpus and system the share of segments
 with a major flag next to the share the WMT22 MQM experts scored −5 or lower (at least one major error, or
 five minor ones): how the volume fitted on newstest2021 transfers to another year's systems and annotation.
+
+`--breakdown` instead runs the flag stage in this one process and prints its CPU seconds per detector and for the
+shared caches each step prepares (`flags.prepare`): where the time goes, without the workers.
 """
 
 from __future__ import annotations
@@ -50,9 +53,14 @@ def main() -> None:
     parser.add_argument("--output", default=tempfile.mkdtemp(prefix="mteval-flagstage-"))
     parser.add_argument("--all-corpora", action="store_true",
                         help="flag all three corpora (refA, refB, refAB) instead of the config's `flags.corpora`")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="one process: CPU seconds of the flag stage per detector and for the shared caches")
     args = parser.parse_args()
     overrides = [f"output={args.output}", "report=false"] + (["flags.corpora=null"] if args.all_corpora else [])
     os.chdir(CONFIG.parent.parent)
+    if args.breakdown:
+        breakdown(overrides)
+        return
     with load_report("flag stage", cores=2):
         mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
         times, cpu = {}, {}
@@ -80,6 +88,36 @@ def main() -> None:
             ours = len(systems[system]) / segments
             if system in experts:
                 print(f"  {system:20s} {ours:.3f} / {experts[system]:.3f} = {ours / experts[system]:.2f}")
+
+
+def breakdown(overrides: list[str]) -> None:
+    """The flag stage in this process (no workers), CPU seconds per detector and for `flags.prepare`."""
+    import mteval.flags
+    import mteval.parallel
+    from mteval.flags.base import Detector
+
+    spent: Counter = Counter()
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            began = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name(args)] += time.process_time() - began
+        return wrapper
+
+    mteval.run(str(CONFIG), overrides, stages=["translate"], log=lambda _: None)
+    mteval.parallel.idle_cores = lambda *_, **__: 1
+    Detector.run = timed(lambda a: a[0].name, Detector.run)
+    mteval.flags.prepare = timed(lambda _: "shared caches (prepare)", mteval.flags.prepare)
+    began = time.process_time()
+    mteval.run(str(CONFIG), overrides, stages=["flag"], log=lambda _: None)
+    total = time.process_time() - began
+    print(f"flag stage in one process: {total:.1f} CPU-s")
+    for name, secs in spent.most_common():
+        print(f"  {name:28s} {secs:5.2f} s")
+    print(f"  {'rest (read, load, write)':28s} {total - sum(spent.values()):5.2f} s")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@
 Split (`eval.flags.mqm.dev_split`): documents sorted by id, the 1st, 3rd, 5th … are the development half (what
 `fit_flags.py` fits on), the 2nd, 4th … are held out. For each evidence mode it prints character P/R/F1 (WMT23 QE
 task-2 rule: pooled, wrong severity = half credit), the ratio to the baseline and the issue's target, the share
-of the 10% most confident flags' characters inside an expert span, the reliability table of `confidence`, and
-per system the share of rows with a major flag against the experts' share.
+of the 10% most confident flags' characters inside an expert span, the reliability table of `confidence`, per
+system the share of rows with a major flag against the experts' share, and (with references or other systems) how
+often the 1% and 10% of output words the learned word model ranks most likely wrong are inside an expert span: the
+precision its evidence allows at the top of the ranking.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from mteval.flags import flag_segments, make_detectors
+from mteval.flags import flag_segments, make_detectors, support
 from mteval.flags.calibration import overlaps
 from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
 
@@ -58,6 +60,21 @@ def reliability(rows, flags) -> list[tuple[str, int, float, float, float]]:
                         hit, share))
     return out
 
+def word_ranking(rows, segments, mode: str) -> list[tuple[float, int, float]]:
+    """For the top 1% and 10% of output words by the mode's word-level P(error), and for all words: (share, words,
+    share of those words inside an expert span)."""
+    w = support.weights()[mode]["error"]
+    p_err, inside = [], []
+    for row, seg in zip(rows, segments):
+        ws, x = support.word_features(seg, mode)
+        shift = len(row.target) - len(row.target.lstrip())
+        p_err.extend(1 / (1 + np.exp(-(x @ w))))
+        inside.extend(any(gs < e + shift and s + shift < ge for gs, ge, _ in row.spans) for s, e, _ in ws)
+    order = np.argsort(-np.asarray(p_err), kind="stable")
+    hit = np.asarray(inside, float)[order]
+    return [(q, k, float(hit[:k].mean())) for q in (0.01, 0.1, 1.0) if (k := max(1, int(len(hit) * q)))]
+
+
 def major_shares(rows, flags) -> dict[str, tuple[float, float]]:
     """Per system: share of rows with a major flag, share of rows with an expert major span."""
     flagged = {f.segment for f in flags if f.severity == "major"}
@@ -89,7 +106,8 @@ def run(args: argparse.Namespace) -> None:
     detectors = make_detectors()
     for mode in args.mode or list(TARGETS):
         began = time.process_time()
-        flags = flag_segments(segments_for(rows, mode), detectors)
+        segments = segments_for(rows, mode)
+        flags = flag_segments(segments, detectors)
         secs = time.process_time() - began
         c = evaluate(rows, flags)["char"]
         ratio = c["f1"] / base["f1"]
@@ -100,6 +118,10 @@ def run(args: argparse.Namespace) -> None:
         ranked = sorted(flags, key=lambda f: -f.confidence)
         top, chars = inside_share(rows, ranked[:max(1, len(ranked) // 10)])
         print(f"  10% most confident flags: {top:.3f} of {chars} characters inside expert spans (target ≥ 0.5)")
+        if mode != "reference-free":
+            ranked_words = ", ".join(f"{'all' if q == 1 else f'top {q:.0%}'} ({k}) {share:.3f}"
+                                     for q, k, share in word_ranking(rows, segments, mode))
+            print(f"  words the word model ranks most likely wrong, share inside expert spans: {ranked_words}")
         print("  reliability: confidence bin, flags, mean confidence, share overlapped by an expert span, share of "
               "characters inside expert spans")
         for label, n, conf, hit, share in reliability(rows, flags):
