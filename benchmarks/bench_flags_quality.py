@@ -60,6 +60,7 @@ def reliability(rows, flags) -> list[tuple[str, int, float, float, float]]:
                         hit, share))
     return out
 
+
 def word_ranking(rows, segments, mode: str) -> list[tuple[float, int, float]]:
     """For the top 1% and 10% of output words by the mode's word-level P(error), and for all words: (share, words,
     share of those words inside an expert span)."""
@@ -72,7 +73,7 @@ def word_ranking(rows, segments, mode: str) -> list[tuple[float, int, float]]:
         inside.extend(any(gs < e + shift and s + shift < ge for gs, ge, _ in row.spans) for s, e, _ in ws)
     order = np.argsort(-np.asarray(p_err), kind="stable")
     hit = np.asarray(inside, float)[order]
-    return [(q, k, float(hit[:k].mean())) for q in (0.01, 0.1, 1.0) if (k := max(1, int(len(hit) * q)))]
+    return [(q, k, float(hit[:k].mean())) for q in (0.01, 0.1, 1.0) for k in [max(1, int(len(hit) * q))]]
 
 
 def major_shares(rows, flags) -> dict[str, tuple[float, float]]:
