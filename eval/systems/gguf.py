@@ -28,6 +28,12 @@ def converted_dir(key: str) -> Path:
     return Path(root) / key[:32]
 
 
+def without_bar() -> contextlib.AbstractContextManager:
+    """Around `from_pretrained(..., gguf_file=...)`: transformers draws a plain tqdm bar while de-quantizing, which
+    its progress-bar switch does not reach; it is kept off stderr (errors still raise)."""
+    return contextlib.redirect_stderr(io.StringIO())
+
+
 def dequantized_checkpoint(src: ModelSource, key: str) -> Path | None:
     """The kept checkpoint of GGUF model `src`, made now if missing; None when it cannot be written (then load
     the GGUF file directly). Call inside `model.hf_loading` (transformers errors)."""
@@ -36,8 +42,7 @@ def dequantized_checkpoint(src: ModelSource, key: str) -> Path | None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         print(f"de-quantizing {src.gguf_file} (once) into {target} ...", file=sys.stderr)
-        # transformers draws a plain tqdm bar here, which its progress-bar switch does not reach: kept off stderr.
-        with contextlib.redirect_stderr(io.StringIO()):
+        with without_bar():
             tokenizer = AutoTokenizer.from_pretrained(src.load_path, gguf_file=src.gguf_file)
             model = AutoModelForCausalLM.from_pretrained(src.load_path, gguf_file=src.gguf_file)
         save_converted(model, tokenizer, target)

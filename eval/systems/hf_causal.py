@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from ..config.schema import Located, Option
 from .base import BACKENDS
-from .gguf import GGUF_OPTION, converted_dir, dequantized_checkpoint, load_converted_tokenizer
+from .gguf import GGUF_OPTION, converted_dir, dequantized_checkpoint, load_converted_tokenizer, without_bar
 from .model import GENERATION_OPTION, MODEL_OPTIONS, ModelBackend, hf_loading
 from .prompt import (
     PROMPT_OPTIONS,
@@ -62,8 +62,9 @@ class HFCausalBackend(ModelBackend):
                 kwargs: dict[str, Any] = {"revision": src.revision}
                 if src.gguf_file:
                     kwargs["gguf_file"] = src.gguf_file
-                self.tokenizer = AutoTokenizer.from_pretrained(src.load_path, **kwargs)
-                self.model = AutoModelForCausalLM.from_pretrained(src.load_path, **kwargs)
+                with without_bar():
+                    self.tokenizer = AutoTokenizer.from_pretrained(src.load_path, **kwargs)
+                    self.model = AutoModelForCausalLM.from_pretrained(src.load_path, **kwargs)
         check_chat_template(self.name, self.spec["chat"], self.tokenizer)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
