@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from mteval.flags import flag_segments, make_detectors, support
 from mteval.flags.calibration import overlaps
-from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for
+from mteval.flags.mqm import BASELINE, all_major, dev_split, evaluate, load_gold, segments_for, word_labels
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import load_report
@@ -68,9 +68,8 @@ def word_ranking(rows, segments, mode: str) -> list[tuple[float, int, float]]:
     p_err, inside = [], []
     for row, seg in zip(rows, segments):
         ws, x = support.word_features(seg, mode)
-        shift = len(row.target) - len(row.target.lstrip())
-        p_err.extend(1 / (1 + np.exp(-(x @ w))))
-        inside.extend(any(gs < e + shift and s + shift < ge for gs, ge, _ in row.spans) for s, e, _ in ws)
+        p_err.extend(support._sigmoid(x @ w))
+        inside.extend(label > 0 for label in word_labels(row, ws))
     order = np.argsort(-np.asarray(p_err), kind="stable")
     hit = np.asarray(inside, float)[order]
     return [(q, k, float(hit[:k].mean())) for q in (0.01, 0.1, 1.0) for k in [max(1, int(len(hit) * q))]]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from mteval.flags import support
-from mteval.flags.mqm import _labels, dev_split, load_gold, segments_for
+from mteval.flags.mqm import dev_split, load_gold, segments_for, word_labels
 from scipy.stats import rankdata
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -92,11 +92,9 @@ def dataset(rows, mode: str, encoder: Encoder) -> tuple[np.ndarray, np.ndarray, 
         ws, x = support.word_features(seg, mode)
         if not ws:
             continue
-        shift = len(row.target) - len(row.target.lstrip())
-        labels = _labels(len(row.target), row.spans)
         xs.append(x)
         softs.append(soft_features(encoder, seg, ws))
-        ys.append([max(labels[s + shift:e + shift]) > 0 for s, e, _ in ws])
+        ys.append([label > 0 for label in word_labels(row, ws)])
     return np.vstack(xs), np.vstack(softs), np.concatenate(ys)
 
 
@@ -129,7 +127,7 @@ def main() -> None:
     print(f"{args.mode}, layer {args.layer}; held-out words: {len(y_held)}, inside an expert span {y_held.mean():.3f}")
     for label, train, test in (("shipped features", x_dev, x_held),
                                ("+ soft alignment", np.hstack([x_dev, soft_dev]), np.hstack([x_held, soft_held]))):
-        p = 1 / (1 + np.exp(-(test @ fit_logistic(train, y_dev.astype(float)))))
+        p = support._sigmoid(test @ fit_logistic(train, y_dev.astype(float)))
         order = np.argsort(-p, kind="stable")
         tops = ", ".join(f"top {q:.0%} {y_held[order[:int(len(p) * q)]].mean():.3f}" for q in TOPS)
         print(f"  {label:18s} AUC {auc(y_held, p):.4f}; inside an expert span: {tops}")

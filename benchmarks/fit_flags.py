@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from mteval.flags import DEFAULT_DETECTORS, Flag, flag_segments, make_detectors, support
 from mteval.flags.calibration import overlaps
-from mteval.flags.mqm import _labels, dev_split, evaluate, load_gold, segments_for
+from mteval.flags.mqm import dev_split, evaluate, load_gold, segments_for, word_labels
 
 GOLD = Path(__file__).resolve().parent.parent.parent / "shared/data/mqm-newstest2021-zhen/spans.tsv"
 RULES = [d for d in DEFAULT_DETECTORS if d != "mistranslation"]
@@ -150,10 +150,8 @@ def main() -> None:
         data, ys = [], []
         for row, seg in zip(rows, segs):
             ws, x = support.word_features(seg, mode)
-            shift = len(row.target) - len(row.target.lstrip())
-            lab = _labels(len(row.target), row.spans)
             data.append((ws, x))
-            ys.append(np.array([max(lab[s + shift:e + shift]) for s, e, _ in ws], dtype=float))
+            ys.append(np.array(word_labels(row, ws), dtype=float))
         x_all = np.vstack([x for ws, x in data if ws])
         y_all = np.concatenate([y for (ws, _), y in zip(data, ys) if ws])
         w_err = fit_logistic(x_all, (y_all > 0).astype(float))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from mteval.errors import CorpusError
 from mteval.flags import Flag
-from mteval.flags.mqm import dev_split, evaluate, load_gold, segments_for
+from mteval.flags.mqm import dev_split, evaluate, load_gold, segments_for, word_labels
+from mteval.flags.text import words
 
 
 def gold_file(tmp_path, lines):
@@ -43,6 +44,15 @@ def test_overlapping_gold_spans_take_the_higher_severity(tmp_path):
     rows = load_gold(gold_file(tmp_path, [("hyp.A", "d", "1", "r", "源", "abcdef", "0 2", "4 3", "minor major")]))
     result = evaluate(rows, [flag(0, 2, 3, "major")])
     assert result["char"]["precision"] == 1.0 and result["char"]["gold_chars"] == 4
+
+
+def test_word_labels_take_the_most_severe_span_over_each_word(tmp_path):
+    """Words are read from the stripped target (a segment's hypothesis); gold offsets are into the raw target."""
+    line = ("hyp.A", "d", "1", "r", "源", "  ab cd ef gh", "5 6 8", "6 9 12", "minor minor major")
+    row = load_gold(gold_file(tmp_path, [line]))[0]
+    ws = words(row.target.strip())
+    assert [w for _, _, w in ws] == ["ab", "cd", "ef", "gh"]
+    assert word_labels(row, ws) == [0, 1, 2, 2]
 
 
 def test_segments_for_each_mode_never_use_the_rows_own_text(tmp_path):

@@ -104,6 +104,14 @@ def _labels(length: int, spans: Iterable[tuple[int, int, str]]) -> list[int]:
     return lab
 
 
+def word_labels(row: GoldRow, words: Sequence[tuple[int, int, str]]) -> list[int]:
+    """Per word (offsets into the stripped target, as `text.words` of a segment's hypothesis gives them): the most
+    severe expert span over its characters, 0 none, 1 minor, 2 major."""
+    shift = len(row.target) - len(row.target.lstrip())
+    lab = _labels(len(row.target), row.spans)
+    return [max(lab[s + shift:e + shift]) for s, e, _ in words]
+
+
 def evaluate(rows: Sequence[GoldRow], flags: Iterable[Flag]) -> dict[str, Any]:
     """Character P/R/F1 (severity mismatch = half credit) and major-segment detection P/R/F1.
 
